@@ -1,0 +1,1 @@
+"""Boards: everything that produces LoadSample records (devices, recordings replayed, a simulated person)."""

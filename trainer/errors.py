@@ -1,0 +1,24 @@
+"""The errors a user can cause. The command line prints each as one line and exits non-zero; nothing else is caught."""
+from __future__ import annotations
+
+
+class BalanceTrainerError(Exception):
+    """Base of every error that is the input's fault, not the program's."""
+
+
+class RecordingFormatError(BalanceTrainerError):
+    """A recording file that cannot be read: names the file and, where there is one, the line."""
+
+    def __init__(self, path, message: str, line: int | None = None):
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}, line {line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class BoardError(BalanceTrainerError):
+    """A board URL that is wrong, or a board that cannot be opened or stops answering."""
+
+
+class MeasureError(BalanceTrainerError):
+    """Data that the measures cannot be computed on (too short, nobody standing, bad window)."""
