@@ -1,0 +1,141 @@
+"""The command line (DESIGN.md B.3). Every user error ends as one line on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from trainer import __version__
+from trainer.errors import BalanceTrainerError
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints its usage block on errors; a user wants the one line that says what is wrong."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"seconds must be zero or more, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="balance-trainer", description="Balance training and testing on a board.")
+    parser.add_argument("--version", action="version", version=f"balance-trainer {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    play = commands.add_parser("play", help="the live view of a board")
+    play.add_argument("--board", default="auto", help="board URL (default: auto)")
+    play.add_argument("--user", help="who is playing")
+    play.add_argument("--db", help="database URL")
+    play.add_argument("--seconds", type=_non_negative_seconds, help="stop after this much game time")
+    play.add_argument("--screenshot", help="save the last frame as this PNG file")
+
+    analyze = commands.add_parser("analyze", help="posturography measures of recordings")
+    analyze.add_argument("files", nargs="+", metavar="FILE")
+    analyze.add_argument("--profile", default="default", choices=("default", "bds2016", "quijoux2021"))
+    analyze.add_argument("--start-s", type=_non_negative_seconds, help="window start, seconds from the first sample")
+    analyze.add_argument("--end-s", type=_non_negative_seconds, help="window end (exclusive)")
+    analyze.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
+    analyze.add_argument("--jobs", type=int, default=None, help="processes to use (default: every core)")
+
+    record = commands.add_parser("record", help="record a board to a folder")
+    record.add_argument("--board", required=True, help="board URL")
+    record.add_argument("--seconds", type=_non_negative_seconds, required=True)
+    record.add_argument("--out", required=True, help="new folder to write the recording into")
+
+    commands.add_parser("boards", help="which boards are attached, and why not where none is")
+    return parser
+
+
+def _command_analyze(args) -> int:
+    from trainer.analyze import analyze_files
+
+    if args.start_s is not None and args.end_s is not None and args.end_s <= args.start_s:
+        raise BalanceTrainerError(f"--end-s ({args.end_s:g}) must be after --start-s ({args.start_s:g})")
+    failures = 0
+    for result in analyze_files(args.files, args.profile, args.start_s, args.end_s, jobs=args.jobs):
+        if result.error:
+            failures += 1
+            print(f"balance-trainer analyze: {result.error}", file=sys.stderr)
+        elif args.json:
+            print(json.dumps(result.as_json()), flush=True)
+        else:
+            print(f"{result.file} ({result.profile}, {result.n_samples} samples at {result.fs_hz:.4g} Hz)")
+            for name, value in result.measures.items():
+                print(f"  {name:40s} {value:.6g}")
+    return EXIT_FAILED if failures else 0
+
+
+def _resolve_board(url: str) -> tuple[str, str | None]:
+    if url != "auto":
+        return url, None
+    from hardware.discovery import discover_boards, fallback_board_url
+
+    discovery = discover_boards()
+    if discovery.found:
+        return discovery.found[0][0], None
+    for line in discovery.tried:
+        print(f"balance-trainer: {line}", file=sys.stderr)
+    fallback, why = fallback_board_url()
+    print(f"balance-trainer: {why} ({fallback})", file=sys.stderr)
+    return fallback, why
+
+
+def _command_play(args) -> int:
+    from games.live_view import run_live_view
+    from hardware.sources import open_source
+
+    url, notice = _resolve_board(args.board)
+    source = open_source(url)
+    return run_live_view(source, notice=notice, seconds=args.seconds, screenshot_path=args.screenshot)
+
+
+def _command_record(args) -> int:
+    from trainer.record_command import record_board
+
+    summary = record_board(args.board, args.seconds, args.out)
+    counters = summary["counters"]
+    print(f"recorded {counters['samples']} samples ({summary['duration_s']:.2f} s) into {args.out}")
+    return 0
+
+
+def _command_boards(args) -> int:
+    from hardware.discovery import discover_boards, fallback_board_url
+
+    discovery = discover_boards()
+    for url, description in discovery.found:
+        print(f"found   {url}  {description}")
+    for line in discovery.tried:
+        print(f"not found  {line}")
+    if not discovery.found:
+        print(f"auto would use: {fallback_board_url()[0]}")
+    return 0
+
+
+COMMANDS = {"play": _command_play, "analyze": _command_analyze, "record": _command_record,
+            "boards": _command_boards}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BalanceTrainerError as error:
+        print(f"balance-trainer {args.command}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"balance-trainer {args.command}: stopped", file=sys.stderr)
+        return 130
