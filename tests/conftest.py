@@ -1,0 +1,21 @@
+"""Shared test set-up: the real recordings in ../shared/data, and pygame without a screen."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# pygame must never try to open a real window or sound device in tests.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared recordings are not beside this checkout ({SHARED_DATA} is missing)")
+    return SHARED_DATA
