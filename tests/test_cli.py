@@ -1,0 +1,75 @@
+"""The command line: every wrong argument or file is one clear line on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from trainer.cli import main
+
+
+def run_cli(*args, timeout=180):
+    return subprocess.run([sys.executable, "-m", "trainer", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["analyze"], "required: FILE"),
+    (["analyze", "x.txt", "--profile", "nope"], "invalid choice: 'nope'"),
+    (["analyze", "x.txt", "--start-s", "soon"], "'soon' is not a number of seconds"),
+    (["analyze", "x.txt", "--start-s", "-3"], "zero or more"),
+    (["record", "--board", "sim://", "--seconds", "1"], "required: --out"),
+    (["fly"], "invalid choice: 'fly'"),
+    ([], "required: command"),
+])
+def test_wrong_arguments_give_one_line(args, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_missing_and_corrupt_files_give_one_line_each_and_the_good_file_still_counts(tmp_path, shared_data):
+    corrupt = tmp_path / "corrupt.txt"
+    corrupt.write_text("Time[s]\tFx[N]\n0.01\tabc\n")
+    good = shared_data / "bds" / "BDS00001.txt"
+    run = run_cli("analyze", tmp_path / "missing.txt", corrupt, good, "--json")
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 2 and "missing.txt" in lines[0] and "corrupt.txt" in lines[1]
+    assert "Traceback" not in run.stderr
+    assert json.loads(run.stdout)["file"] == str(good)
+
+
+def test_window_after_the_end_is_one_line(shared_data):
+    run = run_cli("analyze", shared_data / "bds" / "BDS00001.txt", "--start-s", "100", "--end-s", "200")
+    assert run.returncode == 1 and "no samples between" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_end_before_start_is_refused(shared_data, capsys):
+    assert main(["analyze", str(shared_data / "bds" / "BDS00001.txt"), "--start-s", "5", "--end-s", "2"]) == 1
+    assert "must be after --start-s" in capsys.readouterr().err
+
+
+def test_bad_board_url_is_one_line(tmp_path):
+    run = run_cli("record", "--board", "warp://", "--seconds", "1", "--out", tmp_path / "r")
+    assert run.returncode == 1 and run.stderr.count("\n") == 1 and "unknown board type" in run.stderr
+
+
+def test_default_profile_on_the_irregular_wii_recording(shared_data):
+    run = run_cli("analyze", shared_data / "wii_balance_board_recording.txt", "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    measures = result["measures"]
+    # The person holds lateral weight shifts of about ±12 cm: the ML range must show them, the AP range not.
+    assert 180 < measures["range_ml_mm"] < 320 and measures["range_ap_mm"] < measures["range_ml_mm"] / 2
+    assert 30 < result["fs_hz"] < 50
+
+
+def test_boards_explains_what_was_looked_for():
+    run = run_cli("boards")
+    assert run.returncode == 0
+    assert "wiiboard://" in run.stdout and "serial://" in run.stdout and "auto would use" in run.stdout
