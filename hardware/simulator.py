@@ -8,7 +8,7 @@ pivoting at the ankles, stabilised by a delayed proportional-derivative controll
 without their integral term):
 
     J·θ''(t) = m·g·h·θ(t) − T(t)
-    T(t)     = m·g·h·r(t) − J·r''(t) + Kp·(θ(t−τ) − r(t−τ)) + Kd·(θ'(t−τ) − r'(t−τ)) + T_noise(t)
+    T(t)     = m·g·h·r(t) − J·r''(t) + Kp·(θ(t−τ) − r(t−τ)) + Kd·(θ'(t−τ) − r'(t−τ)) + T_noise
     COP(t)   = T(t) / (m·g)                       (+ the position of the supporting foot)
 
 θ is the body's lean, T the ankle torque, r the lean the person plans (zero except in weight shifts). The
@@ -32,8 +32,9 @@ Parameter values and why (m = weight_kg, default 70 kg; body height default 175 
 - τ = 0.15 s neural delay (sensory-motor loop delays of 0.1-0.2 s in the models cited above).
 - Kp, Kd are given relative to the gravitational stiffness m·g·h (the least Kp that can hold the pendulum up):
   Kp = 1.4·mgh, Kd = 0.35·mgh·s in AP, of the order such models need to fit quiet stance (Kp somewhat above mgh,
-  the damping that keeps a 0.15 s loop well damped); Kp = 1.8·mgh, Kd = 0.45·mgh·s in ML, because with the feet side by side ML balance
-  is mostly the hips loading and unloading the legs (Winter et al. 1996), stiffer and faster than the ankles.
+  the damping that keeps a 0.15 s loop well damped); Kp = 1.8·mgh, Kd = 0.45·mgh·s in ML, because with the feet
+  side by side ML balance is mostly the hips loading and unloading the legs (Winter et al. 1996), stiffer and
+  faster than the ankles.
 - Noise amplitudes (`noise_mm`: the torque noise's standard deviation expressed as the COP shift it would cause
   alone, σ_T/(m·g)) and time constants were tuned so that 60 s trials of each profile land on published values,
   measured on the noise-free model COP at 100 Hz (medians of ten 60 s trials, for each of seeds 1-4):

@@ -4,6 +4,10 @@ It polls a `LoadSource`, subtracts the tare, computes the total load and the COP
 (`trainer.cop.corners_to_cop`, with the source's geometry), optionally low-passes the COP, and keeps the last
 `history_s` seconds in a ring buffer for the measures and the trails.
 
+The low-pass (`lowpass_hz`) needs the sampling rate: `fs_hz` if given, else the source's `rate_hz` attribute
+(sim:// has one), else the median interval of the first FS_ESTIMATE_SAMPLES samples, which pass unfiltered while
+it is measured. A board sampling at less than twice the cutoff has nothing above it to remove and is not filtered.
+
 Two ways to tie samples to game steps (`sync`):
 - "live": every step takes whatever has arrived and shows the newest sample. This is right for boards and for
   replays and simulators paced in real time: their samples arrive when they are due.
@@ -201,6 +205,10 @@ class BalanceInput:
                 if not step_s > 0:
                     raise BoardError(f"{self.source.url}: sample times do not increase; cannot filter")
                 self._fs_hz = 1.0 / step_s
+            if self.lowpass_hz >= self._fs_hz / 2:
+                # Sampled this slowly, the signal holds nothing above the cutoff: there is nothing to remove.
+                self.lowpass_hz = None
+                return x, y
             self._filter = StreamingLowPass(self.lowpass_hz, self._fs_hz)
         filtered = self._filter.process(np.column_stack((x, y)))
         return filtered[:, 0], filtered[:, 1]
