@@ -32,8 +32,8 @@ def _is_header(line: str) -> bool:
 
 
 def sniff_amti(head: str) -> bool:
-    lines = head.split("\n")
-    return lines[0].startswith("Format Version,") or any(_is_header(line) for line in lines[:_HEADER_SEARCH_LINES])
+    # By the force plate header, not by "Format Version," alone: Motive's marker exports open with it too.
+    return any(_is_header(line) for line in head.split("\n")[:_HEADER_SEARCH_LINES])
 
 
 def read_amti(path: str | Path, *, axes: str | AxesMap | None = None) -> Recording:
