@@ -297,8 +297,9 @@ class LiveViewScene(Scene):
         x = panel.left + 20
         y = 16
         y = self._text(surface, self.fonts.title, "Live view", TEXT, (x, y)).bottom + 6
-        identity = _clip(self.identity, self.fonts.small, PANEL_WIDTH_PX - 40, keep_end=True)
-        y = self._text(surface, self.fonts.small, identity, MUTED, (x, y)).bottom + 14
+        for line in _wrap(self.identity, self.fonts.small, PANEL_WIDTH_PX - 40, max_lines=2):
+            y = self._text(surface, self.fonts.small, line, MUTED, (x, y)).bottom + 2
+        y += 12
         status, colour = self.status()
         pygame.draw.circle(surface, colour, (x + 7, y + 10), 7)
         y = self._text(surface, self.fonts.body, status, colour, (x + 22, y + 1)).bottom + 4
@@ -319,7 +320,7 @@ class LiveViewScene(Scene):
         y = self._text(surface, self.fonts.body, heading, TEXT, (x, y)).bottom + 6
         lines = self.measure_lines()
         if self.zoom_path_mm is None:
-            wait = f"after {MEASURES_MIN_S:g} s of standing" if not frame.standing else \
+            wait = f"shown after {MEASURES_MIN_S:g} s of standing" if not frame.standing else \
                 f"standing {self.standing_s:.1f} s of {MEASURES_MIN_S:g} s..."
             y = self._text(surface, self.fonts.small, wait, MUTED, (x, y)).bottom + 4
         elif self.sway_summary is None:
@@ -374,6 +375,19 @@ def _clip(text: str, font, width_px: int, *, keep_end: bool = False) -> str:
     while text and font.size("…" + text if keep_end else text + "…")[0] > width_px:
         text = text[1:] if keep_end else text[:-1]
     return "…" + text if keep_end else text + "…"
+
+
+def _wrap(text: str, font, width_px: int, *, max_lines: int) -> list[str]:
+    """Lines of at most width_px, broken between words; a word too long for a line (a path) keeps its end."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and font.size(lines[-1] + " " + word)[0] <= width_px:
+            lines[-1] += " " + word
+        else:
+            lines.append(_clip(word, font, width_px, keep_end=True))
+    if len(lines) > max_lines:
+        lines = lines[:max_lines - 1] + [_clip(" ".join(lines[max_lines - 1:]), font, width_px)]
+    return lines
 
 
 def run_live_view(source: LoadSource, *, notice: str | None = None, seconds: float | None = None,

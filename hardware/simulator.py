@@ -351,7 +351,7 @@ def simulate_cop(n_samples: int, *, seed: int = 1, profile: str = "quiet", rate_
 def _from_url(url: BoardUrl) -> SimulatorSource:
     url.check_known(("seed", "profile", "rate_hz", "weight_kg", "height_cm", "leg", "noise_kg", "speed", "empty_s",
                      "duration_s"))
-    if url.path:
+    if url.path not in ("", "/"):
         raise BoardError(f"{url.text}: a simulator has no path; write e.g. sim://?seed=1&profile=quiet")
     speed_text = url.params.get("speed", "1")
     if speed_text.lower() in ("max", "0"):
