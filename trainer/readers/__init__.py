@@ -73,7 +73,7 @@ FORMATS: dict[str, RecordingFormat] = {f.name: f for f in (
 
 
 def _known() -> str:
-    return "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())
+    return ", ".join(FORMATS)
 
 
 def detect_format(path: str | os.PathLike) -> str:
