@@ -17,7 +17,8 @@ from games.app import FIXED_STEP_S, run_scenes
 from games.scene import Scene, SceneStack
 from hardware.samples import BoardGeometry
 from hardware.sources import LoadSource, SourceState
-from trainer.balance_input import BalanceInput, CopFrame, TareError
+from trainer.balance_input import BalanceInput, CopFrame
+from trainer.errors import TareError
 
 # The Wii Balance Board is 511 x 316 mm with its sensors 433 x 238 mm apart: 39 mm of board beyond the sensors on
 # every side. BoardGeometry only knows the sensors, so every board is drawn with that margin.

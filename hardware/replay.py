@@ -110,11 +110,4 @@ def _from_url(url: BoardUrl) -> ReplaySource:
     url.check_known(("speed", "loop"))
     if not url.path:
         raise BoardError(f"{url.text}: give the recording's path, e.g. replay:///home/me/trial.txt")
-    speed_text = url.params.get("speed", "1")
-    if speed_text.lower() in ("max", "0"):
-        speed = None
-    else:
-        speed = url.take_float("speed", 1.0)
-        if speed <= 0:
-            raise BoardError(f"{url.text}: 'speed' must be positive, or 'max' for as fast as possible")
-    return ReplaySource(url.path, speed=speed, loop=url.take_bool("loop", False), url=url.text)
+    return ReplaySource(url.path, speed=url.take_speed(), loop=url.take_bool("loop", False), url=url.text)

@@ -353,13 +353,6 @@ def _from_url(url: BoardUrl) -> SimulatorSource:
                      "duration_s"))
     if url.path not in ("", "/"):
         raise BoardError(f"{url.text}: a simulator has no path; write e.g. sim://?seed=1&profile=quiet")
-    speed_text = url.params.get("speed", "1")
-    if speed_text.lower() in ("max", "0"):
-        speed = None
-    else:
-        speed = url.take_float("speed", 1.0)
-        if speed <= 0:
-            raise BoardError(f"{url.text}: 'speed' must be positive, or 'max' for as fast as possible")
     rate_hz = url.take_float("rate_hz", 100.0)
     if not 0 < rate_hz <= MAX_RATE_HZ:
         raise BoardError(f"{url.text}: 'rate_hz' must lie between 0 and {MAX_RATE_HZ:g}, not {rate_hz:g}")
@@ -377,7 +370,7 @@ def _from_url(url: BoardUrl) -> SimulatorSource:
         rate_hz=rate_hz, weight_kg=weight_kg, height_cm=height_cm,
         leg=url.take_choice("leg", "right", ("right", "left")),
         noise_kg=url.take_float("noise_kg", 0.03, minimum=0.0),
-        speed=speed,
+        speed=url.take_speed(),
         empty_s=url.take_float("empty_s", 0.0, minimum=0.0),
         duration_s=duration_s,
         url=url.text,

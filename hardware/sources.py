@@ -77,6 +77,16 @@ class BoardUrl:
             return False
         raise BoardError(f"{self.text}: '{name}' must be 0 or 1, not '{raw}'")
 
+    def take_speed(self) -> float | None:
+        """`speed=`: a positive factor of real time (default 1), or `max` (or 0) for as fast as asked: None."""
+        raw = self.params.get("speed", "1")
+        if raw.lower() in ("max", "0"):
+            return None
+        speed = self.take_float("speed", 1.0)
+        if speed <= 0:
+            raise BoardError(f"{self.text}: 'speed' must be positive, or 'max' for as fast as possible")
+        return speed
+
     def take_choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.params.get(name, default)
         if value not in choices:

@@ -9,7 +9,8 @@ import pytest
 from hardware.samples import WII_BALANCE_BOARD, LoadSample
 from hardware.simulator import SimulatorSource
 from hardware.sources import SourceState, open_source
-from trainer.balance_input import STEP_S, BalanceInput, CopFrame, TareError
+from trainer.balance_input import STEP_S, BalanceInput, CopFrame
+from trainer.errors import TareError
 from trainer.cop import corners_to_cop, cop_to_corners
 from trainer.errors import BoardError
 from trainer.filters import StreamingLowPass

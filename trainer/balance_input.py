@@ -30,7 +30,7 @@ import numpy as np
 
 from hardware.sources import LoadSource, SourceState
 from trainer.cop import MIN_STANDING_KG, corners_to_cop
-from trainer.errors import BalanceTrainerError, BoardError
+from trainer.errors import BoardError, TareError
 from trainer.filters import StreamingLowPass
 
 STEP_S = 1.0 / 60.0  # the game's fixed update step
@@ -42,10 +42,6 @@ _MAX_RATE_HZ = 5000.0
 # Ring and pending columns.
 _T, _TL, _TR, _BL, _BR, _TOTAL, _X, _Y = range(8)
 _N_COLUMNS = 8
-
-
-class TareError(BalanceTrainerError):
-    """The board cannot be tared now (someone is on it, or it has sent nothing yet)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,16 @@ class RecordingFormatError(BalanceTrainerError):
         super().__init__(f"{where}: {message}")
 
 
+class ReaderOptionError(BalanceTrainerError, ValueError):
+    """A reader option that makes no sense (an unknown axes source, an unknown option, a bad plate constant)."""
+
+
 class BoardError(BalanceTrainerError):
     """A board URL that is wrong, or a board that cannot be opened or stops answering."""
+
+
+class TareError(BalanceTrainerError):
+    """Taring is impossible now: nothing has arrived yet, or someone stands on the board."""
 
 
 class MeasureError(BalanceTrainerError):

@@ -16,16 +16,12 @@ import numpy as np
 
 from hardware.samples import G_M_S2, BoardGeometry
 from trainer.cop import MIN_STANDING_KG
-from trainer.errors import BalanceTrainerError
+from trainer.errors import ReaderOptionError
 
 # The minimum load is the project's one constant, trainer.cop.MIN_STANDING_KG: a file read here masks exactly the
 # rows that the live board (BalanceInput) and the recorder mask. Every reader masks with it before dividing.
 
 NEWTONS_PER_KGF = G_M_S2
-
-
-class ReaderOptionError(BalanceTrainerError, ValueError):
-    """A reader option that makes no sense (an unknown axes source, an unknown option, a bad plate constant)."""
 
 
 @dataclass(frozen=True)
