@@ -401,3 +401,9 @@ def test_principal_direction_is_the_main_eigenvector(x):
     expected = math.degrees(math.acos(abs(main[1]) / np.linalg.norm(main)))
     got = q._principal_direction_deg(cov[0, 0], cov[1, 1], cov[0, 1])
     assert got == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_clinicians_table_lists_exactly_the_72_names():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "measures-quijoux2021.md").read_text()
+    listed = [line.split("`")[1] for line in doc.splitlines() if line.startswith("| `")]
+    assert listed == list(DESCRIPTOR_NAMES)

@@ -92,3 +92,15 @@ def test_recording_into_an_existing_recording_is_refused(tmp_path):
     record_board("sim://?speed=max", 0.1, tmp_path / "r")
     with pytest.raises(FileExistsError):
         RecordingWriter(tmp_path / "r", board_url="x://", board_identity="", geometry=WII_BALANCE_BOARD)
+
+
+def test_a_recording_cut_mid_row_by_a_crash_is_still_read(tmp_path):
+    from trainer.readers import read_recording
+
+    record_board("sim://?seed=5&speed=max", 1.0, tmp_path / "r")
+    samples = tmp_path / "r" / "samples.csv"
+    full_rows = len(samples.read_text().splitlines()) - 1
+    with open(samples, "a") as f:
+        f.write("1.234567,,,,,,20.0,20.0")  # the crash came mid-row: no line end, cells missing
+    recording = read_recording(tmp_path / "r")
+    assert recording.n_samples == full_rows and recording.metadata["dropped_partial_last_row"]

@@ -7,6 +7,9 @@ the board has none: a column empty throughout gives None, a fully present one in
 NaN. `t_s`, the four corners, `total_kg` and `flags` must be present on every row. The values are already in B.1 and
 are taken as recorded (the COP is not recomputed).
 
+A last row cut short without its line end (the program or the machine stopped while writing it) is dropped and
+`metadata["dropped_partial_last_row"]` says so; anything else malformed is an error naming the line.
+
 `path` is the folder or its samples.csv. summary.json goes to `metadata["summary"]`, events.csv to
 `metadata["events"]` as a list of {"t_s", "kind", "detail"}. fs_hz: summary.json's `nominal_hz` (top level or under
 `board`) when present, else the timestamps' rate when they are regular, else None.
@@ -50,6 +53,10 @@ def read_folder(path: str | Path, *, axes: str | AxesMap | None = None) -> Recor
         raise RecordingFormatError(path, "is a folder without samples.csv (not a B.4 recording)")
 
     lines = read_text_lines(samples_path)
+    # A recording cut by a crash or a pulled plug may end in half a row: that row is dropped, the rest is kept.
+    partial_last_row = len(lines) > 2 and lines[-1] != "" and lines[-1].count(",") < len(SAMPLES_HEADER) - 1
+    if partial_last_row:
+        lines = lines[:-1]
     table = TextTable(samples_path, lines, 0, ",")
     missing = [name for name in SAMPLES_HEADER if name not in table.columns]
     if missing:
@@ -74,7 +81,8 @@ def read_folder(path: str | Path, *, axes: str | AxesMap | None = None) -> Recor
     events = _events(folder / "events.csv") if in_folder else None
     metadata = {"axes": str(axes_map), "device": "balance-trainer recording (B.4)",
                 "flags": _integers(table, "flags", col["flags"]), "summary": summary, "events": events,
-                "extra_columns": [name for name in table.names if name not in SAMPLES_HEADER]}
+                "extra_columns": [name for name in table.names if name not in SAMPLES_HEADER],
+                "dropped_partial_last_row": partial_last_row}
     return Recording(
         path=str(folder if path.is_dir() else samples_path), format="folder", t_s=t_s, cop_x_mm=cop_x,
         cop_y_mm=cop_y, total_kg=col["total_kg"].copy(), fs_hz=_rate(summary, t_s), corners_kg=corners_kg,
