@@ -1,6 +1,7 @@
 """Profile `default`: the project's own sway measures (Prieto et al. 1996 family, plus what the games need).
 
-Preprocessing, in this order: keep the samples where someone stands; an irregular recording is first resampled to
+Preprocessing, in this order: keep the samples where someone stands with most of their weight (not stepping on
+or off); an irregular recording is first resampled to
 `UNIFORM_RATE_HZ` with SWARII; the COP is low-passed at 10 Hz (4th-order Butterworth, zero phase) when the rate allows
 it; then centred on its mean. Every measure, its unit and its definition are listed in docs/measures.md.
 """
@@ -16,6 +17,7 @@ UNIFORM_RATE_HZ = 25.0  # SWARII's target for irregular boards (the Wii board se
 LOW_PASS_HZ = 10.0
 ZONE_RADIUS_MM = 10.0  # "in the zone": within this distance of the mean COP
 MIN_DURATION_S = 2.0
+STEPPING_LOAD_FRACTION = 0.8  # below 80 % of the median load, someone is stepping on or off
 
 
 def sway_summary(t_s, cop_x_mm, cop_y_mm) -> dict[str, float]:
@@ -72,8 +74,21 @@ def default_measures(cop_x_mm, cop_y_mm, fs_hz: float) -> dict[str, float]:
     }
 
 
+def standing_on_the_board(recording) -> np.ndarray:
+    """Rows where the person stands on the board: a COP, and at least STEPPING_LOAD_FRACTION of the median load.
+
+    Stepping on and off passes through every load between zero and the body's weight; those rows have a COP but
+    it is the COP of a foot arriving, not of standing, and one such second can double a trial's sway range.
+    """
+    standing = recording.standing.copy()
+    loads = recording.total_kg[standing]
+    if loads.size and np.isfinite(loads).all():
+        standing &= recording.total_kg >= STEPPING_LOAD_FRACTION * np.median(loads)
+    return standing
+
+
 def _uniform(recording) -> tuple[np.ndarray, np.ndarray, float]:
-    standing = recording.standing
+    standing = standing_on_the_board(recording)
     if standing.sum() < 3:
         raise MeasureError(f"{recording.path}: nobody stands on the plate in this window")
     t_s, x, y = recording.t_s[standing], recording.cop_x_mm[standing], recording.cop_y_mm[standing]
