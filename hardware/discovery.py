@@ -37,7 +37,8 @@ def _look_for_wii_board(result: Discovery) -> None:
 def _look_for_serial_plates(result: Discovery) -> None:
     from serial.tools import list_ports
 
-    ports = [port.device for port in list_ports.comports()]
+    # Only USB serial adapters can be a plate; the machine's own UARTs (/dev/ttyS*) are always listed.
+    ports = [port.device for port in list_ports.comports() if port.vid is not None]
     if ports:
         result.tried.append(f"serial://: ports {', '.join(ports)} exist, but this version cannot talk to "
                             "an FP1 plate yet")
