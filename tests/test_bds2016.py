@@ -67,3 +67,13 @@ def test_a_trial_with_nobody_standing_is_refused():
     ap[5] = np.nan
     with pytest.raises(MeasureError, match="nobody stands"):
         bds2016_measures(ap, np.ones(100), 100.0)
+
+
+def test_closed_form_f_quantile_equals_scipy():
+    from scipy.special import fdtri
+
+    from trainer.measures.sway import f_quantile_2
+
+    for m in (1, 3, 10, 748, 5998, 10**7):
+        for p in (0.5, 0.95, 0.99):
+            assert f_quantile_2(p, m) == pytest.approx(fdtri(2, m, p), rel=1e-12)

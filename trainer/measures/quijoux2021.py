@@ -27,6 +27,7 @@ import numpy as np
 from trainer.errors import MeasureError
 from trainer.measures.diffusion import DIFFUSION_NAMES, diffusion_descriptors
 from trainer.measures.smoothing import filtfilt_lowpass, savgol_derivative
+from trainer.measures.sway import f_quantile_2
 from trainer.measures.spectral import SPECTRAL_NAMES, spectral_descriptors, welch_psd
 from trainer.jit import kernel
 from trainer.resample import SWARII_WINDOW_S, spike_purge_mask, swarii
@@ -224,13 +225,6 @@ def sway_density_peaks_kernel(density, ml, ap, out):
             last = i
     out[0] = peak_total / peak_count if peak_count else np.nan
     out[1] = distance_total / (peak_count - 1) if peak_count > 1 else np.nan
-
-
-def f_quantile_2(p: float, denominator_dof: int) -> float:
-    """Quantile p of the F distribution with (2, m) degrees of freedom, in closed form: its CDF is
-    1 − (1 + 2x/m)^(−m/2), so x = (m/2)·((1 − p)^(−2/m) − 1), written with expm1 so large m does not cancel."""
-    m = float(denominator_dof)
-    return 0.5 * m * math.expm1(-2.0 / m * math.log(1.0 - p))
 
 
 def _principal_direction_deg(cxx: float, cyy: float, cxy: float) -> float:

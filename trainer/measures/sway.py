@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import fdtri  # the F quantile; scipy.stats would add 0.2 s to every start-up
 
 from trainer.jit import kernel
 
@@ -31,6 +30,13 @@ def path_length(x, y) -> float:
                                     np.ascontiguousarray(y, dtype=np.float64)))
 
 
+def f_quantile_2(p: float, denominator_dof: int) -> float:
+    """Quantile p of the F distribution with (2, m) degrees of freedom, in closed form: its CDF is
+    1 − (1 + 2x/m)^(−m/2), so x = (m/2)·((1 − p)^(−2/m) − 1), written with expm1 so large m does not cancel."""
+    m = float(denominator_dof)
+    return 0.5 * m * math.expm1(-2.0 / m * math.log(1.0 - p))
+
+
 def prediction_ellipse(x, y, coverage: float = 0.95) -> tuple[float, float, float]:
     """(area, semi-axis major, semi-axis minor) of the `coverage` prediction ellipse of the 2-D points.
 
@@ -42,7 +48,7 @@ def prediction_ellipse(x, y, coverage: float = 0.95) -> tuple[float, float, floa
     if n < 3:
         raise ValueError("the prediction ellipse needs at least 3 samples")
     eigenvalues = np.linalg.eigvalsh(np.cov(points, rowvar=False, ddof=1))
-    scale = fdtri(2, n - 2, coverage) * 2 * (n - 1) * (n + 1) / (n * (n - 2))
+    scale = f_quantile_2(coverage, n - 2) * 2 * (n - 1) * (n + 1) / (n * (n - 2))
     semi_axes = np.sqrt(np.clip(eigenvalues, 0.0, None) * scale)
     return float(np.pi * semi_axes[0] * semi_axes[1]), float(semi_axes[1]), float(semi_axes[0])
 
