@@ -18,7 +18,7 @@ from games.scene import Scene, SceneStack
 from hardware.samples import BoardGeometry
 from hardware.sources import LoadSource, SourceState
 from trainer.balance_input import BalanceInput, CopFrame
-from trainer.errors import TareError
+from trainer.errors import DisplayError, TareError
 
 # The Wii Balance Board is 511 x 316 mm with its sensors 433 x 238 mm apart: 39 mm of board beyond the sensors on
 # every side. BoardGeometry only knows the sensors, so every board is drawn with that margin.
@@ -401,9 +401,13 @@ def run_live_view(source: LoadSource, *, notice: str | None = None, seconds: flo
     if source.state is SourceState.CONNECTING:
         source.open()
     try:
-        pygame.display.init()
-        pygame.font.init()
-        screen = pygame.display.set_mode(size)
+        try:
+            pygame.display.init()
+            pygame.font.init()
+            screen = pygame.display.set_mode(size)
+        except pygame.error as error:
+            raise DisplayError(f"cannot open a window ({error}): run it from a desktop session, or set "
+                               "SDL_VIDEODRIVER=dummy to run without a screen") from None
         pygame.display.set_caption(f"balance-trainer: live view of {source.identity}")
         board = BalanceInput(source, lowpass_hz=LOW_PASS_HZ)
         scene = LiveViewScene(board, Fonts(), identity=source.identity, notice=notice, sway_summary=sway_summary,
@@ -413,8 +417,11 @@ def run_live_view(source: LoadSource, *, notice: str | None = None, seconds: flo
         run_scenes(stack, screen, seconds=seconds, realtime=realtime)
         if screenshot_path is not None:
             scene.draw(screen)
-            Path(screenshot_path).parent.mkdir(parents=True, exist_ok=True)
-            pygame.image.save(screen, str(screenshot_path))
+            try:
+                Path(screenshot_path).parent.mkdir(parents=True, exist_ok=True)
+                pygame.image.save(screen, str(screenshot_path))
+            except (OSError, pygame.error) as error:
+                raise DisplayError(f"cannot save the screenshot {screenshot_path}: {error}") from None
     finally:
         source.close()
         pygame.display.quit()

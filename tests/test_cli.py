@@ -73,3 +73,26 @@ def test_boards_explains_what_was_looked_for():
     run = run_cli("boards")
     assert run.returncode == 0
     assert "wiiboard://" in run.stdout and "serial://" in run.stdout and "auto would use" in run.stdout
+
+
+def test_play_without_a_screen_is_one_line():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    env["SDL_VIDEODRIVER"] = "x11"  # no X server here: the window cannot open
+    run = subprocess.run([sys.executable, "-m", "trainer", "play", "--board", "sim://", "--seconds", "1"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "cannot open a window" in run.stderr.strip().splitlines()[-1]
+
+
+def test_play_with_a_bad_board_is_one_line():
+    run = run_cli("play", "--board", "replay:///no/such/file.txt", "--seconds", "1")
+    assert run.returncode == 1 and "Traceback" not in run.stderr and "no/such/file.txt" in run.stderr
+
+
+def test_play_headless_runs_and_saves_a_screenshot(tmp_path):
+    shot = tmp_path / "shot.png"
+    run = run_cli("play", "--board", "sim://?seed=2", "--seconds", "1", "--screenshot", shot)
+    assert run.returncode == 0, run.stderr
+    assert shot.stat().st_size > 10_000

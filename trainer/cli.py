@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -95,6 +96,7 @@ def _resolve_board(url: str) -> tuple[str, str | None]:
 
 
 def _command_play(args) -> int:
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's banner is not ours to print
     from games.live_view import run_live_view
     from hardware.sources import open_source
 

@@ -28,5 +28,9 @@ class TareError(BalanceTrainerError):
     """Taring is impossible now: nothing has arrived yet, or someone stands on the board."""
 
 
+class DisplayError(BalanceTrainerError):
+    """No window can be opened (no desktop session, no video driver), or a screenshot cannot be saved."""
+
+
 class MeasureError(BalanceTrainerError):
     """Data that the measures cannot be computed on (too short, nobody standing, bad window)."""
