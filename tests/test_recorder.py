@@ -104,3 +104,19 @@ def test_a_recording_cut_mid_row_by_a_crash_is_still_read(tmp_path):
         f.write("1.234567,,,,,,20.0,20.0")  # the crash came mid-row: no line end, cells missing
     recording = read_recording(tmp_path / "r")
     assert recording.n_samples == full_rows and recording.metadata["dropped_partial_last_row"]
+
+
+def test_replayed_wii_recording_round_trips_through_a_recording_folder(tmp_path, shared_data):
+    from trainer.readers import read_recording
+
+    original = read_recording(shared_data / "wii_balance_board_recording.txt")
+    url = f"replay://{shared_data / 'wii_balance_board_recording.txt'}?speed=max"
+    summary = record_board(url, 1000.0, tmp_path / "r")
+    copy = read_recording(tmp_path / "r")
+    assert summary["counters"]["samples"] == copy.n_samples == original.n_samples
+    np.testing.assert_allclose(copy.t_s, original.t_s - original.t_s[0], atol=1e-6)
+    np.testing.assert_allclose(copy.corners_kg, original.corners_kg, atol=5e-5)  # 4 decimals in the file
+    np.testing.assert_array_equal(copy.raw_counts, original.raw_counts)
+    standing = original.standing
+    np.testing.assert_array_equal(copy.standing, standing)
+    np.testing.assert_allclose(copy.cop_x_mm[standing], original.cop_x_mm[standing], atol=6e-4)

@@ -53,6 +53,7 @@ def record_board(url: str, seconds: float, out_folder, clock=time.monotonic) -> 
                 raise BoardError(f"{url}: no sample for {STALE_AFTER_S:g} s; stopped recording "
                                  f"(kept {writer.summary['counters']['samples']} samples in {out_folder})")
             else:
+                writer.add_samples([])  # nothing new, but what came before still reaches the disk on time
                 time.sleep(POLL_INTERVAL_S)
     finally:
         writer.close()
