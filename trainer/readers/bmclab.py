@@ -51,20 +51,9 @@ def read_bds(path: str | Path, *, axes: str | AxesMap | None = None) -> Recordin
     if not lines[0].startswith("Time[s]\t"):
         raise RecordingFormatError(path, f"expected the BDS header {' '.join(BDS_COLUMNS)}, found "
                                          f"{lines[0].strip()[:80]!r}", line=1)
-    table = TextTable(path, lines, 0, "\t")
-    t_col, fz_col, copx_col, copy_col = table.require("Time[s]", "Fz[N]", "COPx[cm]", "COPy[cm]")
-    values = table.numbers()
-    t_s = values[:, t_col].copy()
-    table.check_time(t_s, "Time[s]")
-    total_kg = values[:, fz_col] / NEWTONS_PER_KGF
-    loaded = loaded_rows(total_kg)
-    cop_x, cop_y = axes_map.apply({"COPx": 10.0 * values[:, copx_col], "COPy": 10.0 * values[:, copy_col]})
-    return Recording(
-        path=str(path), format="bds", t_s=t_s, cop_x_mm=masked(cop_x, loaded), cop_y_mm=masked(cop_y, loaded),
-        total_kg=total_kg, fs_hz=nominal_rate_hz(t_s),
-        metadata={"axes": str(axes_map), "device": "AMTI force plate (BMClab BDS)",
-                  "channels": _channels(table, values, skip=t_col)},
-    )
+    return _plate_recording(path, lines, "bds", axes_map, time="Time[s]", load_n="Fz[N]",
+                            cop={"COPx": "COPx[cm]", "COPy": "COPy[cm]"}, mm_per_unit=10.0,
+                            device="AMTI force plate (BMClab BDS)")
 
 
 def read_pds(path: str | Path, *, axes: str | AxesMap | None = None) -> Recording:
@@ -74,19 +63,26 @@ def read_pds(path: str | Path, *, axes: str | AxesMap | None = None) -> Recordin
     if not (lines[0].lstrip().startswith("Time") and "\t" in lines[0]):
         raise RecordingFormatError(path, f"expected the PDS header (Time, RGRF_X ... COPNET_Z ...), found "
                                          f"{lines[0].strip()[:80]!r}", line=1)
+    return _plate_recording(path, lines, "pds", axes_map, time="Time", load_n="GRFNET_Y",
+                            cop={"COPNET_X": "COPNET_X", "COPNET_Z": "COPNET_Z"}, mm_per_unit=1000.0,
+                            device="two force plates (BMClab PDS)")
+
+
+def _plate_recording(path, lines, format: str, axes_map: AxesMap, *, time: str, load_n: str, cop: dict[str, str],
+                     mm_per_unit: float, device: str) -> Recording:
+    """The shared body of both BMClab readers: a tab-separated table with a time, a vertical load (N) and a COP."""
     table = TextTable(path, lines, 0, "\t")
-    t_col, fy_col, x_col, z_col = table.require("Time", "GRFNET_Y", "COPNET_X", "COPNET_Z")
+    t_col, load_col, *cop_cols = table.require(time, load_n, *cop.values())
     values = table.numbers()
     t_s = values[:, t_col].copy()
-    table.check_time(t_s, "Time")
-    total_kg = values[:, fy_col] / NEWTONS_PER_KGF
+    table.check_time(t_s, time)
+    total_kg = values[:, load_col] / NEWTONS_PER_KGF
     loaded = loaded_rows(total_kg)
-    cop_x, cop_y = axes_map.apply({"COPNET_X": 1000.0 * values[:, x_col], "COPNET_Z": 1000.0 * values[:, z_col]})
+    cop_x, cop_y = axes_map.apply({source: mm_per_unit * values[:, col] for source, col in zip(cop, cop_cols)})
     return Recording(
-        path=str(path), format="pds", t_s=t_s, cop_x_mm=masked(cop_x, loaded), cop_y_mm=masked(cop_y, loaded),
+        path=str(path), format=format, t_s=t_s, cop_x_mm=masked(cop_x, loaded), cop_y_mm=masked(cop_y, loaded),
         total_kg=total_kg, fs_hz=nominal_rate_hz(t_s),
-        metadata={"axes": str(axes_map), "device": "two force plates (BMClab PDS)",
-                  "channels": _channels(table, values, skip=t_col)},
+        metadata={"axes": str(axes_map), "device": device, "channels": _channels(table, values, skip=t_col)},
     )
 
 
