@@ -705,3 +705,18 @@ def test_text_table_names_the_bad_line(rows, ncols, bad_row, bad_col, seed, bad)
     broken = TextTable(Path("table.txt"), header + body[:bad_row] + ["\t".join(cells)] + body[bad_row + 1:], 1, "\t")
     with pytest.raises(RecordingFormatError, match=rf"table.txt, line {bad_row + 3}: column {bad_col + 1} \(c{bad_col}\)"):
         broken.numbers()
+
+
+def test_real_pds_excerpt_reads_with_its_own_header_and_units():
+    """The first 50 rows of a real PDS trial (tests/data/README.md): COP from COPNET_Z/COPNET_X in m, load in N."""
+    excerpt = Path(__file__).resolve().parent / "data" / "PDS13OR1grf_head.txt"
+    recording = read_recording(excerpt)
+    table = np.loadtxt(excerpt, skiprows=1)
+    header = excerpt.read_text().split("\n", 1)[0].split("\t")
+    column = {name: table[:, i] for i, name in enumerate(header)}
+    assert recording.format == "pds" and recording.n_samples == 50 and recording.fs_hz == 100.0
+    np.testing.assert_allclose(recording.cop_x_mm, 1000 * column["COPNET_Z"], rtol=1e-12)  # Z is to the right
+    np.testing.assert_allclose(recording.cop_y_mm, 1000 * column["COPNET_X"], rtol=1e-12)  # X is forward
+    np.testing.assert_allclose(recording.total_kg, column["GRFNET_Y"] / 9.80665, rtol=1e-12)
+    # The net load is the sum of the two plates: a check that the right columns were taken.
+    np.testing.assert_allclose(recording.total_kg * 9.80665, column["RGRF_Y"] + column["LGRF_Y"], atol=1e-4)
