@@ -83,3 +83,12 @@ def test_closed_form_f_quantile_equals_scipy():
     for m in (1, 3, 10, 748, 5998, 10**7):
         for p in (0.5, 0.95, 0.99):
             assert f_quantile_2(p, m) == pytest.approx(fdtri(2, m, p), rel=1e-12)
+
+
+def test_path_length_kernel_equals_numpy_and_skips_gaps():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=500), rng.normal(size=500)
+    assert path_length(x, y) == pytest.approx(np.sum(np.hypot(np.diff(x), np.diff(y))), rel=1e-12)
+    x[100] = np.nan  # nobody standing for one sample: the two steps touching it are not counted
+    steps = np.hypot(np.diff(x), np.diff(y))
+    assert path_length(x, y) == pytest.approx(np.nansum(steps), rel=1e-12)
