@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from trainer.errors import RecordingFormatError
+from trainer.errors import ReaderOptionError, RecordingFormatError
 from trainer.readers import amti, bmclab, c3d, folder, kistler, matfile, wii_recorder
 from trainer.cop import MIN_STANDING_KG
-from trainer.readers.common import AxesMap, ReaderOptionError, resolve_axes
+from trainer.readers.common import AxesMap, resolve_axes
 from trainer.recording import Recording
 
 __all__ = ["FORMATS", "MIN_STANDING_KG", "AxesMap", "ReaderOptionError", "RecordingFormat", "detect_format",

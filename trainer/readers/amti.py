@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trainer.errors import RecordingFormatError
-from trainer.readers.common import (NEWTONS_PER_KGF, AxesMap, loaded_rows, masked_ratio, nominal_rate_hz,
+from trainer.readers.common import (NEWTONS_PER_KGF, AxesMap, loaded_rows, plate_cop_mm, nominal_rate_hz,
                                     resolve_axes)
 from trainer.readers.textfile import TextTable, find_line, read_text_lines
 from trainer.recording import Recording
@@ -62,8 +62,8 @@ def read_amti(path: str | Path, *, axes: str | AxesMap | None = None) -> Recordi
     fz, mx, my = values[:, fz_col], values[:, mx_col], values[:, my_col]
     total_kg = fz / NEWTONS_PER_KGF
     loaded = loaded_rows(total_kg)
-    sources = {"Cx": masked_ratio(-1000.0 * my, fz, loaded), "Cy": masked_ratio(1000.0 * mx, fz, loaded)}
-    cop_x, cop_y = axes_map.apply(sources)
+    plate_x_mm, plate_y_mm = plate_cop_mm(fz, mx, my, loaded)
+    cop_x, cop_y = axes_map.apply({"Cx": plate_x_mm, "Cy": plate_y_mm})
     return Recording(
         path=str(path), format="amti", t_s=t_s, cop_x_mm=cop_x, cop_y_mm=cop_y, total_kg=total_kg,
         fs_hz=nominal_rate_hz(t_s),

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.errors import RecordingFormatError
-from trainer.readers.common import NEWTONS_PER_KGF, AxesMap, ReaderOptionError, loaded_rows, masked, resolve_axes
+from trainer.errors import ReaderOptionError, RecordingFormatError
+from trainer.readers.common import NEWTONS_PER_KGF, AxesMap, loaded_rows, masked, resolve_axes
 from trainer.recording import Recording
 
 AXIS_NAMES = ("X", "Y", "Z")

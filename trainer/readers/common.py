@@ -103,6 +103,13 @@ def masked_ratio(numerator: np.ndarray, denominator: np.ndarray, loaded: np.ndar
     return out
 
 
+def plate_cop_mm(fz_n: np.ndarray, mx_nm: np.ndarray, my_nm: np.ndarray,
+                 loaded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A force plate's COP in its own axes, mm: x = −My/Fz, y = Mx/Fz (moments about the top surface's origin),
+    on the loaded rows; NaN elsewhere."""
+    return masked_ratio(-1000.0 * my_nm, fz_n, loaded), masked_ratio(1000.0 * mx_nm, fz_n, loaded)
+
+
 def masked(values: np.ndarray, loaded: np.ndarray) -> np.ndarray:
     """A float copy of `values` with NaN on the unloaded rows."""
     out = np.array(values, dtype=np.float64)

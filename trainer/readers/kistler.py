@@ -22,8 +22,8 @@ from typing import Sequence
 
 import numpy as np
 
-from trainer.errors import RecordingFormatError
-from trainer.readers.common import (NEWTONS_PER_KGF, AxesMap, ReaderOptionError, loaded_rows, masked_ratio,
+from trainer.errors import ReaderOptionError, RecordingFormatError
+from trainer.readers.common import (NEWTONS_PER_KGF, AxesMap, loaded_rows, plate_cop_mm,
                                     nominal_rate_hz, resolve_axes)
 from trainer.readers.textfile import TextTable, read_text_lines
 from trainer.recording import Recording
@@ -74,8 +74,8 @@ def read_kistler(path: str | Path, *, axes: str | AxesMap | None = None, a_m: fl
     my = a_m * (-fz1 + fz2 + fz3 - fz4) - fx * az0_m
     total_kg = fz / NEWTONS_PER_KGF
     loaded = loaded_rows(total_kg)
-    sources = {"ax": masked_ratio(-1000.0 * my, fz, loaded), "ay": masked_ratio(1000.0 * mx, fz, loaded)}
-    cop_x, cop_y = axes_map.apply(sources)
+    plate_x_mm, plate_y_mm = plate_cop_mm(fz, mx, my, loaded)
+    cop_x, cop_y = axes_map.apply({"ax": plate_x_mm, "ay": plate_y_mm})
     return Recording(
         path=str(path), format="kistler", t_s=t_s, cop_x_mm=cop_x, cop_y_mm=cop_y, total_kg=total_kg,
         fs_hz=nominal_rate_hz(t_s),
