@@ -38,6 +38,10 @@ class ReplaySource:
         self._next = 0
         self._lap = 0
 
+    @property
+    def paced(self) -> bool:
+        return self.speed is not None
+
     def open(self) -> None:
         from trainer.readers import read_recording
 

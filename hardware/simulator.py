@@ -270,6 +270,10 @@ class SimulatorSource:
         self._clock = clock
         self._n_samples = None if duration_s is None else math.ceil(duration_s * self.rate_hz - 1e-9)
 
+    @property
+    def paced(self) -> bool:
+        return self.speed is not None
+
     def open(self) -> None:
         self._model = SwayModel(PROFILES[self.profile], seed=self.seed, weight_kg=self.weight_kg,
                                 height_cm=self.height_cm, leg=self.leg)

@@ -29,6 +29,7 @@ class LoadSource(Protocol):
     geometry: BoardGeometry
     identity: str  # what the board says it is (device uid, file name, simulator profile)
     state: SourceState
+    paced: bool  # samples arrive in real time (boards, paced replays); False: as fast as they are asked for
 
     def open(self) -> None: ...
 

@@ -30,6 +30,7 @@ class ScriptedSource:
     def __init__(self, chunks, *, fail_after: int | None = None):
         self.url = "scripted://"
         self.identity = "scripted test source"
+        self.paced = True  # like a board: what arrives is what is due
         self.geometry = WII_BALANCE_BOARD
         self.state = SourceState.CONNECTING
         self.chunks = list(chunks)

@@ -33,6 +33,7 @@ class HeldSource:
     def __init__(self, x_mm: float, y_mm: float, total_kg: float = 70.0, *, fail_after: int | None = None):
         self.url = "held://"
         self.identity = "held test board"
+        self.paced = True
         self.geometry = WII_BALANCE_BOARD
         self.state = SourceState.CONNECTING
         self.corners = cop_to_corners([x_mm], [y_mm], total_kg, WII_BALANCE_BOARD)[0]

@@ -59,6 +59,7 @@ class UnpluggedBoard:
     url = "unplugged://"
     geometry = WII_BALANCE_BOARD
     identity = "test board"
+    paced = True
 
     def __init__(self, url=None):
         self.state = SourceState.CONNECTING

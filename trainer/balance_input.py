@@ -14,7 +14,7 @@ Two ways to tie samples to game steps (`sync`):
 - "sample-time": the steps walk along the source's own timeline, 1/60 s per step, taking the samples whose time
   (from the first sample) has been reached. This is what a source handing out samples as fast as it is asked needs
   (`replay://...?speed=max`, `sim://?speed=max`): a headless round then plays on the recording's time.
-"auto" (the default) picks "sample-time" for a source that says it is unpaced (its `speed` is None) and "live"
+"auto" (the default) picks "sample-time" for a source that says it is unpaced (`paced` is False) and "live"
 otherwise.
 
 A source that raises BoardError (a board unplugged) does not take the game down: the input reports
@@ -129,7 +129,7 @@ class BalanceInput:
         if lowpass_hz is not None and lowpass_hz <= 0:
             raise ValueError(f"lowpass_hz must be positive, not {lowpass_hz}")
         if sync == "auto":
-            sync = "sample-time" if getattr(source, "speed", 1.0) is None else "live"
+            sync = "live" if source.paced else "sample-time"
         self.source = source
         self.sync = sync
         self.history_s = float(history_s)
