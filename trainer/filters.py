@@ -3,8 +3,7 @@ equals the same signal filtered in one go (scipy.signal.sosfilt with its state c
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import butter, sosfilt_zi
-
+from trainer.filter_design import butter_lowpass_sos, sos_initial_state
 from trainer.jit import kernel
 
 
@@ -40,8 +39,8 @@ class StreamingLowPass:
             raise ValueError(f"cutoff_hz must lie between 0 and fs_hz/2 = {fs_hz / 2:g}, not {cutoff_hz:g}")
         if order < 1:
             raise ValueError(f"order must be at least 1, not {order}")
-        self.sos = np.ascontiguousarray(butter(order, cutoff_hz, fs=fs_hz, output="sos"), dtype=np.float64)
-        self._unit_state = sosfilt_zi(self.sos)  # (sections, 2): steady state for an input of 1
+        self.sos = np.ascontiguousarray(butter_lowpass_sos(order, cutoff_hz, fs_hz))
+        self._unit_state = sos_initial_state(self.sos)  # (sections, 2): steady state for an input of 1
         self.n_channels = n_channels
         self.state: np.ndarray | None = None
 
@@ -61,3 +60,25 @@ class StreamingLowPass:
             self.state = np.ascontiguousarray(self._unit_state[:, :, None] * first[None, None, :])
         sosfilt_kernel(self.sos, x, self.state)
         return x
+
+
+def zero_phase_lowpass(signal, cutoff_hz: float, fs_hz: float, order: int = 4) -> np.ndarray:
+    """A whole recording low-passed forwards then backwards (no time shift; the order is doubled in effect), each
+    column of `signal` (n,) or (n, channels) on its own. The ends are padded with an odd reflection of
+    3·(2·sections + 1) samples and each pass starts at rest on its first value, as scipy.signal.sosfiltfilt does."""
+    sos = butter_lowpass_sos(order, cutoff_hz, fs_hz)
+    x = np.array(signal, dtype=np.float64, ndmin=1)
+    one_dimensional = x.ndim == 1
+    x = x.reshape(len(x), -1)
+    pad = 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
+    if len(x) <= pad:
+        raise ValueError(f"a zero-phase low-pass of order {order} needs more than {pad} samples, got {len(x)}")
+    extended = np.concatenate((2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2:-pad - 2:-1]))
+    unit_state = sos_initial_state(sos)
+    for _ in range(2):  # forwards, then backwards over the reversed result
+        state = np.ascontiguousarray(unit_state[:, :, None] * extended[0][None, None, :])
+        extended = np.ascontiguousarray(extended)
+        sosfilt_kernel(sos, extended, state)
+        extended = extended[::-1]
+    out = extended[pad:-pad]
+    return out[:, 0] if one_dimensional else out

@@ -8,9 +8,9 @@ it; then centred on its mean. Every measure, its unit and its definition are lis
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from trainer.errors import MeasureError
+from trainer.filters import zero_phase_lowpass
 from trainer.measures.sway import path_length, prediction_ellipse
 
 UNIFORM_RATE_HZ = 25.0  # SWARII's target for irregular boards (the Wii board sends ~40 Hz with jitter)
@@ -103,6 +103,5 @@ def _uniform(recording) -> tuple[np.ndarray, np.ndarray, float]:
 def profile_default(recording, start_s=None, end_s=None) -> dict[str, float]:
     x, y, fs_hz = _uniform(recording.window(start_s, end_s))
     if fs_hz > 2.5 * LOW_PASS_HZ and len(x) > 30:
-        sos = butter(4, LOW_PASS_HZ, fs=fs_hz, output="sos")
-        x, y = sosfiltfilt(sos, x), sosfiltfilt(sos, y)
+        x, y = zero_phase_lowpass(np.column_stack((x, y)), LOW_PASS_HZ, fs_hz).T
     return default_measures(x, y, fs_hz)

@@ -7,28 +7,22 @@ output (scipy.signal.filtfilt, padtype="odd", method="pad"); the filter itself i
 direct form II. `savgol_derivative` is scipy.signal.savgol_filter(deriv=1, mode="interp"): the least-squares
 polynomial's derivative over each centred window, and over the first and last windows for the edge samples.
 
-Filter and polynomial coefficients are designed once per setting (scipy, cached) and never in the hot path.
+Filter and polynomial coefficients are designed once per setting (trainer.filter_design, numpy; cached) and never in the hot path.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import butter, lfilter_zi, savgol_coeffs
-
+from trainer.filter_design import butter_lowpass_ba, lfilter_initial_state
 from trainer.jit import kernel
 
 
 @lru_cache(maxsize=16)
 def butter_lowpass(order: int, cutoff_hz: float, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(b, a, zi): scipy.signal.butter(order, cutoff / Nyquist) and its steady-state initial conditions."""
-    if not 0 < cutoff_hz < fs_hz / 2:
-        raise ValueError(f"cutoff_hz must lie between 0 and fs_hz/2 = {fs_hz / 2:g}, not {cutoff_hz:g}")
-    b, a = butter(order, cutoff_hz / (0.5 * fs_hz), btype="lowpass")
-    # lfilter normalises by a[0]; butter already returns a[0] == 1, checked so the kernel can rely on it.
-    if a[0] != 1.0:
-        b, a = b / a[0], a / a[0]
-    return b, a, lfilter_zi(b, a)
+    """(b, a, zi): the Butterworth low-pass (a[0] = 1, as the kernel assumes) and its steady-state initial state."""
+    b, a = butter_lowpass_ba(order, cutoff_hz, fs_hz)
+    return b, a, lfilter_initial_state(b, a)
 
 
 @kernel
@@ -92,7 +86,6 @@ def savgol_derivative_weights(window_length: int, polyorder: int, delta_s: float
     """(centre (w,), head (w//2, w), tail (w//2, w)): the first-derivative weights for the centred windows and for
     the first and last half-window of samples (derivative of the polynomial fitted to the first/last window)."""
     half = window_length // 2
-    centre = savgol_coeffs(window_length, polyorder, deriv=1, delta=delta_s, use="dot")
     positions = np.arange(window_length, dtype=np.float64)
     vandermonde = positions[:, None] ** np.arange(polyorder + 1)
     fit = np.linalg.pinv(vandermonde)  # polynomial coefficients from the window's samples
@@ -102,6 +95,7 @@ def savgol_derivative_weights(window_length: int, polyorder: int, delta_s: float
         slopes = powers * np.asarray(at, dtype=np.float64)[:, None] ** np.clip(powers - 1, 0, None)
         return np.ascontiguousarray(slopes @ fit / delta_s)
 
+    centre = derivative_rows([half])[0]
     head = derivative_rows(np.arange(half))
     tail = derivative_rows(np.arange(window_length - half, window_length))
     return np.ascontiguousarray(centre), head, tail

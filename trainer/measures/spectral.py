@@ -10,22 +10,14 @@ the authors do, so "power" here is a sum of bins in cm²/Hz.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
-from scipy.signal import get_window
 
+from trainer.filter_design import periodic_hann
 from trainer.jit import kernel
 
 SEGMENT_S = 10.0
 BAND_LOW_HZ = 0.15
 BAND_HIGH_HZ = 5.0
-
-
-@lru_cache(maxsize=8)
-def _hann(n_samples: int) -> np.ndarray:
-    # The periodic Hann window that scipy.signal.welch uses, computed once per segment length.
-    return np.ascontiguousarray(get_window("hann", n_samples))
 
 
 @kernel
@@ -87,7 +79,7 @@ def welch_psd(signal: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]
     if n < n_per_segment:
         raise ValueError(f"the spectrum needs at least {SEGMENT_S:g} s ({n_per_segment} samples), got {n}")
     n_segments = (n - n_per_segment) // step + 1
-    window = _hann(n_per_segment)
+    window = periodic_hann(n_per_segment)
     segments = np.empty((signal.shape[1], n_segments, n_per_segment))
     detrended_segments_kernel(np.ascontiguousarray(signal), n_per_segment, step, window, segments)
     spectra = np.fft.rfft(segments, n=n, axis=2)
