@@ -96,3 +96,29 @@ def test_play_headless_runs_and_saves_a_screenshot(tmp_path):
     run = run_cli("play", "--board", "sim://?seed=2", "--seconds", "1", "--screenshot", shot)
     assert run.returncode == 0, run.stderr
     assert shot.stat().st_size > 10_000
+
+
+def test_long_batches_show_progress_on_a_terminal_and_keep_stdout_clean(shared_data):
+    import os
+    import pty
+
+    files = [shared_data / "bds" / f"BDS{i:05d}.txt" for i in range(1, 13)]
+    controller, terminal = pty.openpty()  # stderr is a real terminal, as for a person at the keyboard
+    try:
+        run = subprocess.run([sys.executable, "-m", "trainer", "analyze", *map(str, files), "--json", "--jobs", "1"],
+                             stdout=subprocess.PIPE, stderr=terminal, text=True, timeout=180)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+    assert run.returncode == 0
+    assert b"analyzed 12/12 files" in shown and b"analyzed 1/12 files" in shown
+    assert len(run.stdout.strip().splitlines()) == 12  # one JSON object per file, nothing else

@@ -67,7 +67,13 @@ def _command_analyze(args) -> int:
     if args.start_s is not None and args.end_s is not None and args.end_s <= args.start_s:
         raise BalanceTrainerError(f"--end-s ({args.end_s:g}) must be after --start-s ({args.start_s:g})")
     failures = 0
-    for result in analyze_files(args.files, args.profile, args.start_s, args.end_s, jobs=args.jobs):
+    # Progress for long batches, only where a person watches (a terminal), and on stderr so JSON stays clean.
+    show_progress = len(args.files) >= 10 and sys.stderr.isatty()
+    for done, result in enumerate(analyze_files(args.files, args.profile, args.start_s, args.end_s,
+                                                jobs=args.jobs), start=1):
+        if show_progress:
+            print(f"\ranalyzed {done}/{len(args.files)} files", end="" if done < len(args.files) else "\n",
+                  file=sys.stderr, flush=True)
         if result.error:
             failures += 1
             print(f"balance-trainer analyze: {result.error}", file=sys.stderr)
