@@ -13,12 +13,6 @@ from trainer.measures.bds2016 import bds2016_measures
 from trainer.measures.sway import path_length, prediction_ellipse
 
 PUBLISHED = {"sway_area_ellipse95_cm2": "COParea", "mean_velocity_cm_s": "COPvelo", "mean_frequency_hz": "COPmfreq"}
-# Area and velocity equal the published columns to 1e-12. The mean frequency, computed by the recipe the data's
-# README gives (Welch per axis, power-weighted), differs from the published column by up to 5.5e-3 relative
-# (trial 3); the authors' exact spectral code has not been found (see docs/measures.md). Until it is, the test
-# holds our value within 1 % of theirs, so a real regression (a wrong window or segment size moves it 10 % or more)
-# still fails.
-TOLERANCE = {"sway_area_ellipse95_cm2": 1e-9, "mean_velocity_cm_s": 1e-9, "mean_frequency_hz": 1e-2}
 TRIALS = [f"BDS{i:05d}" for i in range(1, 13)]
 
 
@@ -35,7 +29,7 @@ def test_profile_reproduces_published_values(trial, shared_data, published):
 
     measures = profile_bds2016(read_recording(shared_data / "bds" / f"{trial}.txt"))
     for name, column in PUBLISHED.items():
-        assert measures[name] == pytest.approx(float(published[trial][column]), rel=TOLERANCE[name]), name
+        assert measures[name] == pytest.approx(float(published[trial][column]), rel=1e-9), name
 
 
 def test_command_line_prints_the_published_values_as_json(shared_data, published):
@@ -46,7 +40,7 @@ def test_command_line_prints_the_published_values_as_json(shared_data, published
     result = json.loads(run.stdout)
     assert result["profile"] == "bds2016" and result["fs_hz"] == 100.0 and result["n_samples"] == 6000
     for name, column in PUBLISHED.items():
-        assert result["measures"][name] == pytest.approx(float(published["BDS00001"][column]), rel=TOLERANCE[name])
+        assert result["measures"][name] == pytest.approx(float(published["BDS00001"][column]), rel=1e-9)
 
 
 def test_ellipse_of_a_known_distribution():

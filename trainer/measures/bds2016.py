@@ -5,7 +5,11 @@ no extra filter.
 - `sway_area_ellipse95_cm2` (their COParea): area of the 95 % prediction ellipse, F-distribution coefficient.
 - `mean_velocity_cm_s` (COPvelo): total path length / (N / fs), N samples (not N − 1).
 - `mean_frequency_hz` (COPmfreq): per axis the mean power frequency of a Welch PSD (Hann, N/2 segments, N/4
-  overlap); the resultant is the mean of the two, weighted by each axis' total power.
+  overlap), ∫f·P df / ∫P df by the trapezoid rule; the resultant is the mean of the two weighted by each axis'
+  power as the authors summed it, Σ P over the frequency bins (not the trapezoid integral: the difference, half of
+  the 0 Hz bin where a COP has much of its power, moves the result by up to 0.5 %).
+Source: the authors' notebook `Balance/notebooks/BalanceDatasetAnalysis.ipynb` (BMClab datasets repository), the
+cell that wrote BDSinfoCOP.txt, with Duarte's `psd.py`.
 """
 from __future__ import annotations
 
@@ -27,8 +31,13 @@ def bds2016_measures(ap_cm, ml_cm, fs_hz: float) -> dict[str, float]:
         raise MeasureError("bds2016 is defined on an uninterrupted trial; this one has samples where nobody stands")
     area_cm2, _, _ = prediction_ellipse(ap_cm, ml_cm, 0.95)
     velocity_cm_s = path_length(ap_cm, ml_cm) / (n / fs_hz)
-    frequencies = [mean_power_frequency(*welch_half_record(axis, fs_hz)) for axis in (ap_cm, ml_cm)]
-    weighted = sum(f * p for f, p in frequencies) / sum(p for _, p in frequencies)
+    weighted_sum = summed_power = 0.0
+    for axis in (ap_cm, ml_cm):
+        frequency_hz, power = welch_half_record(axis, fs_hz)
+        axis_power = float(power.sum())
+        weighted_sum += mean_power_frequency(frequency_hz, power)[0] * axis_power
+        summed_power += axis_power
+    weighted = weighted_sum / summed_power
     return {"sway_area_ellipse95_cm2": area_cm2, "mean_velocity_cm_s": velocity_cm_s, "mean_frequency_hz": weighted}
 
 
