@@ -19,3 +19,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the shared recordings are not beside this checkout ({SHARED_DATA} is missing)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own user data folder: calibrations and databases never touch the real one."""
+    folder = tmp_path_factory.mktemp("user-data")
+    monkeypatch.setenv("BALANCE_TRAINER_DATA_DIR", str(folder))
+    return folder
