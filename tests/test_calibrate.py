@@ -1,0 +1,103 @@
+"""Calibration: tare and per-corner gains from known masses at known spots, then the accuracy check."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hardware.samples import BoardGeometry, LoadSample
+from hardware.sources import SourceState
+from trainer.calibrate import CalibrationError, calibrate_board, default_spots, fit_gains
+from trainer.calibration import CalibrationStore
+from trainer.cop import cop_to_corners
+
+PLATE = BoardGeometry("test plate", 400.0, 400.0)
+TRUE_COUNTS_PER_KG = np.array([20000.0 * 1.02, 20000.0 * 0.99, 20000.0, 20000.0 * 1.03])
+OFFSET_COUNTS = np.array([8000.0, -3000.0, 12000.0, 500.0])
+
+
+class RawPlate:
+    """An in-process plate that reports raw counts of whatever `place` put on it (a stand-in for the FP1 device
+    simulator in the fast unit tests; tests/test_serial_plate.py runs the same procedure over a real pty)."""
+
+    url = "rawplate://"
+    identity = "raw test plate"
+    device_id = "a1b2c3"
+    geometry = PLATE
+    paced = False
+
+    def __init__(self, noise_counts=0.0, wobble_kg=0.0):
+        self.state = SourceState.STREAMING
+        self.corners_kg = np.zeros(4)
+        self.t_s = 0.0
+        self.rng = np.random.default_rng(0)
+        self.noise_counts = noise_counts
+        self.wobble_kg = wobble_kg
+
+    def place(self, mass_kg, x_mm, y_mm):
+        self.corners_kg = cop_to_corners([x_mm], [y_mm], mass_kg, PLATE)[0]
+
+    def read(self):
+        samples = []
+        for _ in range(20):
+            self.t_s += 0.0125
+            wobble = self.rng.normal(0, self.wobble_kg, 4) if self.wobble_kg else 0.0
+            raw = OFFSET_COUNTS + TRUE_COUNTS_PER_KG * (self.corners_kg + wobble)
+            raw = np.rint(raw + self.rng.normal(0, self.noise_counts, 4)) if self.noise_counts else np.rint(raw)
+            samples.append(LoadSample(self.t_s, *self.corners_kg, None, *map(int, raw)))
+        return samples
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def scripted(plate, mass_kg):
+    """`ask` that does what the prompt says: empties the plate, or puts the mass on the named mark."""
+    spots = {s.name: s for s in default_spots(PLATE)}
+
+    def ask(prompt):
+        for name, spot in spots.items():
+            if f"on the {name} mark" in prompt:
+                plate.place(mass_kg, spot.x_mm, spot.y_mm)
+                return
+        assert "Step off" in prompt
+        plate.place(0.0, 0.0, 0.0)
+
+    return ask
+
+
+def test_fit_recovers_exact_gains():
+    gains = 1.0 / TRUE_COUNTS_PER_KG
+    spots = np.array([(s.x_mm, s.y_mm) for s in default_spots(PLATE)])
+    counts = np.array([cop_to_corners([x], [y], 10.0, PLATE)[0] / gains for x, y in spots])
+    np.testing.assert_allclose(fit_gains(counts, np.full(5, 10.0), spots, PLATE), gains, rtol=1e-10)
+
+
+def test_procedure_recovers_injected_gain_errors_and_checks_accuracy():
+    plate = RawPlate(noise_counts=40.0)
+    store = CalibrationStore()
+    said = []
+    calibration = calibrate_board(plate, mass_kg=10.0, ask=scripted(plate, 10.0), say=said.append, store=store,
+                                  sleep=lambda s: None)
+    np.testing.assert_allclose(calibration.gain_kg_per_count, 1.0 / TRUE_COUNTS_PER_KG, rtol=0.005)
+    np.testing.assert_allclose(calibration.tare_counts, OFFSET_COUNTS, atol=20)
+    assert calibration.accuracy["cop_error_max_mm"] < 1.0 and calibration.accuracy["total_load_error_max_kg"] < 0.02
+    assert store.get("a1b2c3").gain_kg_per_count == calibration.gain_kg_per_count  # stored for next time
+    assert any("COP off by" in line for line in said)
+
+
+def test_a_board_that_never_keeps_still_is_refused():
+    plate = RawPlate(wobble_kg=0.5)
+    with pytest.raises(CalibrationError, match="did not keep still"):
+        calibrate_board(plate, mass_kg=10.0, ask=scripted(plate, 10.0), say=lambda s: None, sleep=lambda s: None)
+
+
+def test_a_board_without_raw_counts_cannot_be_calibrated():
+    class Cooked(RawPlate):
+        def read(self):
+            return [LoadSample(0.0, 1, 1, 1, 1)]
+
+    with pytest.raises(CalibrationError, match="no raw counts"):
+        calibrate_board(Cooked(), mass_kg=10.0, ask=lambda p: None, say=lambda s: None, sleep=lambda s: None)
