@@ -101,3 +101,28 @@ def test_a_board_without_raw_counts_cannot_be_calibrated():
 
     with pytest.raises(CalibrationError, match="no raw counts"):
         calibrate_board(Cooked(), mass_kg=10.0, ask=lambda p: None, say=lambda s: None, sleep=lambda s: None)
+
+
+def test_calibrate_without_a_keyboard_is_one_line():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "trainer", "calibrate", "--board", "sim://?speed=max"],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "balance-trainer calibrate: calibrate needs someone at the keyboard to press Enter at each step"]
+
+
+def test_boards_lists_stored_calibrations_with_their_accuracy():
+    import subprocess
+    import sys
+
+    from trainer.calibration import Calibration
+
+    calibration = Calibration("feedc0de", [0.0] * 4, [5e-5] * 4)
+    calibration.accuracy = {"date_utc": "2026-11-28T10:00:00+00:00", "cop_error_max_mm": 2.5,
+                            "total_load_error_max_kg": 0.04}
+    CalibrationStore().save(calibration)
+    run = subprocess.run([sys.executable, "-m", "trainer", "boards"], capture_output=True, text=True, timeout=120)
+    assert "calibration  feedc0de" in run.stdout and "COP within 2.5 mm" in run.stdout

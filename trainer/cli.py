@@ -32,6 +32,16 @@ def _non_negative_seconds(text: str) -> float:
     return value
 
 
+def _positive_kg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a mass in kg") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"the mass must be more than 0 kg, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="balance-trainer", description="Balance training and testing on a board.")
     parser.add_argument("--version", action="version", version=f"balance-trainer {__version__}")
@@ -56,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--board", required=True, help="board URL")
     record.add_argument("--seconds", type=_non_negative_seconds, required=True)
     record.add_argument("--out", required=True, help="new folder to write the recording into")
+
+    calibrate = commands.add_parser("calibrate", help="tare, per-corner gains and an accuracy check, step by step")
+    calibrate.add_argument("--board", required=True, help="board URL")
+    calibrate.add_argument("--mass-kg", type=_positive_kg, default=10.0,
+                           help="the known mass you will put on the marks (default 10 kg)")
+    calibrate.add_argument("--check-only", action="store_true", help="only the accuracy check, keep the gains")
 
     commands.add_parser("boards", help="which boards are attached, and why not where none is")
     return parser
@@ -120,6 +136,29 @@ def _command_record(args) -> int:
     return 0
 
 
+def _ask_at_the_keyboard(prompt: str) -> None:
+    try:
+        input(f"{prompt} ")
+    except EOFError:
+        raise BalanceTrainerError("calibrate needs someone at the keyboard to press Enter at each step") from None
+
+
+def _command_calibrate(args) -> int:
+    from hardware.sources import open_source
+    from trainer.calibrate import calibrate_board
+
+    source = open_source(args.board)
+    try:
+        calibration = calibrate_board(source, mass_kg=args.mass_kg, ask=_ask_at_the_keyboard,
+                                      say=lambda line: print(line, flush=True), check_only=args.check_only)
+    finally:
+        source.close()
+    accuracy = calibration.accuracy
+    print(f"Saved for {calibration.device_id}: COP within {accuracy['cop_error_max_mm']:.1f} mm, "
+          f"load within {accuracy['total_load_error_max_kg']:.2f} kg ({accuracy['date_utc']}).")
+    return 0
+
+
 def _command_boards(args) -> int:
     from hardware.discovery import discover_boards, fallback_board_url
 
@@ -130,11 +169,22 @@ def _command_boards(args) -> int:
         print(f"not found  {line}")
     if not discovery.found:
         print(f"auto would use: {fallback_board_url()[0]}")
+    _print_calibrations()
     return 0
 
 
+def _print_calibrations() -> None:
+    from trainer.calibration import CalibrationStore
+
+    for calibration in CalibrationStore().all():
+        accuracy = calibration.accuracy or {}
+        checked = (f"checked {accuracy['date_utc'][:10]}: COP within {accuracy['cop_error_max_mm']:.1f} mm, "
+                   f"load within {accuracy['total_load_error_max_kg']:.2f} kg") if accuracy else "never checked"
+        print(f"calibration  {calibration.device_id}  from {calibration.created_utc[:10]}  {checked}")
+
+
 COMMANDS = {"play": _command_play, "analyze": _command_analyze, "record": _command_record,
-            "boards": _command_boards}
+            "calibrate": _command_calibrate, "boards": _command_boards}
 
 
 def main(argv: list[str] | None = None) -> int:
