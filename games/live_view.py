@@ -1,7 +1,9 @@
 """The live view: the board seen from above, to scale, with the COP as a dot and a fading trail, the load, the
 source's state, and the sway measures of the last 10 s.
 
-`board_view_rect` and `board_to_screen` are pure: tests use them to know where the dot must be.
+`board_view_rect` and `board_to_screen` are pure: tests use them to know where the dot must be. `screen_to_board` is
+the inverse: with `mouse://` the pointer's position over the board is handed to the source (`pointer_at`), leaving
+the window to `pointer_left`, and a mouse button held to `pointer_pressed` / `pointer_released` (stepping off).
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ BAD = (238, 92, 82)
 NOTICE_FILL = (58, 47, 20)
 NOTICE_TEXT = (255, 216, 135)
 
+_POINTER_EVENTS = (pygame.MOUSEMOTION, pygame.WINDOWLEAVE, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP)
 _UNITS = (("_mm_s3", "mm/s³"), ("_mm_s", "mm/s"), ("_cm_s", "cm/s"), ("_mm2", "mm²"), ("_cm2", "cm²"),
           ("_mm", "mm"), ("_cm", "cm"), ("_hz", "Hz"), ("_pct", "%"), ("_kg", "kg"), ("_s", "s"))
 
@@ -85,6 +88,14 @@ def board_to_screen(x_mm: float, y_mm: float, geometry: BoardGeometry, view_rect
     left, top, width, height = view_rect
     scale = board_scale_px_per_mm(geometry, view_rect)
     return (int(round(left + width / 2 + x_mm * scale)), int(round(top + height / 2 - y_mm * scale)))
+
+
+def screen_to_board(px: float, py: float, geometry: BoardGeometry, view_rect) -> tuple[float, float]:
+    """Board point (x_mm, y_mm) under screen pixel (px, py): the inverse of board_to_screen (which rounds to whole
+    pixels, so board_to_screen(*screen_to_board(px, py)) == (px, py) for whole pixels)."""
+    left, top, width, height = view_rect
+    scale = board_scale_px_per_mm(geometry, view_rect)
+    return (px - left - width / 2) / scale, (top + height / 2 - py) / scale
 
 
 def measure_label(key: str) -> tuple[str, str]:
@@ -137,6 +148,9 @@ class LiveViewScene(Scene):
 
     # --- state -------------------------------------------------------------------------------------------------
     def handle(self, event) -> None:
+        if event.type in _POINTER_EVENTS:
+            self._pointer(event)
+            return
         if event.type != pygame.KEYDOWN:
             return
         if event.key == pygame.K_ESCAPE:
@@ -147,6 +161,23 @@ class LiveViewScene(Scene):
                 self.message = (f"Tared: {' '.join(f'{v:+.2f}' for v in tare)} kg", self.t_s + 3.0)
             except TareError as error:
                 self.message = (str(error), self.t_s + 4.0)
+
+    def _pointer(self, event) -> None:
+        """A source that follows the pointer (mouse://) is told where it is, in board millimetres."""
+        source = self.board.source
+        if event.type == pygame.MOUSEMOTION:
+            pointer_at = getattr(source, "pointer_at", None)
+            if pointer_at is not None:
+                pointer_at(*screen_to_board(*event.pos, self.geometry, self.view_rect))
+        elif event.type == pygame.WINDOWLEAVE:
+            pointer_left = getattr(source, "pointer_left", None)
+            if pointer_left is not None:
+                pointer_left()
+        elif event.button in (1, 2, 3):  # not the wheel (4, 5)
+            name = "pointer_pressed" if event.type == pygame.MOUSEBUTTONDOWN else "pointer_released"
+            method = getattr(source, name, None)
+            if method is not None:
+                method()
 
     def update(self, dt_s: float) -> None:
         self.t_s += dt_s
