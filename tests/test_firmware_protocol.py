@@ -1,0 +1,455 @@
+"""The firmware speaks FP1 (DESIGN.md B.5) byte for byte as hardware/fp1.py does.
+
+hardware/firmware/fp1_plate/fp1_protocol.cpp (the plate's framing, encoders and command parser, with no Arduino
+header) is compiled once per test module with the host's C++ compiler together with tests/firmware_harness.cpp,
+a line-oriented driver: each test sends all its cases through one run of it and compares every answer with what
+hardware/fp1.py gives for the same input. Where the compiler has AddressSanitizer and UBSan, the harness is built
+with them, and every buffer it hands the firmware code is exactly as large as fp1_protocol.h promises, so a write
+past a frame buffer or an overflowing shift fails the test.
+"""
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hardware import fp1
+from hardware.fp1 import (ACK, COMMANDS, GET_INFO, HELLO, LOG, MAX_DECODED_BYTES, PING, SAMPLE, START, STATUS, STOP,
+                          Ack, FrameParser, Hello, Log, Sample, Status, ack_frame, cobs_decode, cobs_encode,
+                          command_frame, crc16, encode_frame, hello_frame, log_frame, sample_frame, status_frame)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIRMWARE_DIR = REPO_ROOT / "hardware" / "firmware" / "fp1_plate"
+HARNESS_SOURCE = Path(__file__).resolve().parent / "firmware_harness.cpp"
+WARNINGS = ["-Wall", "-Wextra", "-Wpedantic", "-Wshadow", "-Wconversion", "-Werror"]
+SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+DEVICE_PARSER_BUFFER = 16  # CommandParser::BUFFER_BYTES: longer runs without a delimiter are dropped as garbage
+
+INT32_EDGES = (0, 1, -1, 2**31 - 1, -2**31, 0x7FFFFF, -0x800000, 0x800000, -0x7FFFFF, 0x100, 0x10000, 0x1000000,
+               -0x100, 255, -256, 0x01000001)
+
+
+def _hex(data: bytes) -> str:
+    return data.hex() if data else "-"
+
+
+def _bytes(answer: str) -> bytes:
+    return b"" if answer == "-" else bytes.fromhex(answer)
+
+
+class Harness:
+    def __init__(self, executable: Path, sanitized: bool) -> None:
+        self.executable = executable
+        self.sanitized = sanitized
+
+    def ask(self, requests: list[str]) -> list[str]:
+        run = subprocess.run([str(self.executable)], input="\n".join(requests) + "\n", capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 0, f"the harness failed ({run.returncode}):\n{run.stderr[-4000:]}"
+        answers = run.stdout.splitlines()
+        assert len(answers) == len(requests)
+        return answers
+
+
+def _compiler() -> str | None:
+    for name in ("g++", "c++", "clang++"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory) -> Harness:
+    compiler = _compiler()
+    if compiler is None:
+        pytest.skip("no C++ compiler (g++, c++ or clang++) on PATH: the firmware's FP1 code cannot be built here")
+    out_dir = tmp_path_factory.mktemp("firmware-harness")
+    executable = out_dir / "fp1_harness"
+    base = [compiler, "-std=c++11", "-O1", "-g", *WARNINGS, f"-I{FIRMWARE_DIR}",
+            str(FIRMWARE_DIR / "fp1_protocol.cpp"), str(HARNESS_SOURCE), "-o", str(executable)]
+    sanitized = subprocess.run(base[:1] + SANITIZERS + base[1:], capture_output=True, text=True, timeout=300)
+    if sanitized.returncode == 0 and subprocess.run([str(executable)], input="", capture_output=True,
+                                                    timeout=60).returncode == 0:
+        return Harness(executable, sanitized=True)
+    # The sanitizer runtimes are optional; a plain build must still succeed, warnings included.
+    plain = subprocess.run(base, capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0, f"fp1_protocol.cpp does not compile:\n{plain.stderr}"
+    return Harness(executable, sanitized=False)
+
+
+# --- CRC and COBS ------------------------------------------------------------------------------------------------
+
+def test_crc_check_value_and_random_inputs(harness):
+    rng = random.Random(1)
+    inputs = [b"123456789", b"", b"\x00", b"\xff" * 300] + [rng.randbytes(rng.randrange(0, 300)) for _ in range(200)]
+    answers = harness.ask([f"crc {_hex(data)}" for data in inputs])
+    assert answers[0] == "29b1"
+    assert [int(answer, 16) for answer in answers] == [crc16(data) for data in inputs]
+
+
+# Encodings as hardware/fp1.py writes them: it always ends with a code byte, so where the data ends exactly at a
+# 254-byte block it adds a final 0x01 that Cheshire & Baker's (and Wikipedia's) examples leave out. Both forms
+# decode to the same bytes; the firmware must write fp1.py's.
+COBS_VECTORS = [
+    (b"", b"\x01"),
+    (b"\x00", b"\x01\x01"),
+    (b"\x00\x00", b"\x01\x01\x01"),
+    (b"\x00\x11\x00", b"\x01\x02\x11\x01"),
+    (b"\x11\x22\x00\x33", b"\x03\x11\x22\x02\x33"),
+    (b"\x11\x22\x33\x44", b"\x05\x11\x22\x33\x44"),
+    (b"\x11\x00\x00\x00", b"\x02\x11\x01\x01\x01"),
+    (bytes(range(1, 255)), b"\xff" + bytes(range(1, 255)) + b"\x01"),
+    (b"\x00" + bytes(range(1, 255)), b"\x01\xff" + bytes(range(1, 255)) + b"\x01"),
+    (bytes(range(1, 256)), b"\xff" + bytes(range(1, 255)) + b"\x02\xff"),
+    (bytes(range(2, 256)) + b"\x00", b"\xff" + bytes(range(2, 256)) + b"\x01\x01"),
+    (bytes(range(3, 256)) + b"\x00\x01", b"\xfe" + bytes(range(3, 256)) + b"\x02\x01"),
+]
+# The short forms of the published examples: no final code after a full block.
+COBS_SHORT_FORMS = [
+    (b"\xff" + bytes(range(1, 255)), bytes(range(1, 255))),
+    (b"\x01\xff" + bytes(range(1, 255)), b"\x00" + bytes(range(1, 255))),
+]
+
+
+def test_cobs_known_vectors(harness):
+    for data, encoded in COBS_VECTORS:
+        assert cobs_encode(data) == encoded and cobs_decode(encoded) == data  # the vectors are fp1.py's
+    requests = [f"cobs_encode {_hex(data)}" for data, _ in COBS_VECTORS]
+    requests += [f"cobs_decode {_hex(encoded)}" for _, encoded in COBS_VECTORS]
+    requests += [f"cobs_decode {_hex(encoded)}" for encoded, _ in COBS_SHORT_FORMS]
+    answers = harness.ask(requests)
+    n = len(COBS_VECTORS)
+    assert [_bytes(answer) for answer in answers[:n]] == [encoded for _, encoded in COBS_VECTORS]
+    assert [_bytes(answer) for answer in answers[n:2 * n]] == [data for data, _ in COBS_VECTORS]
+    assert [_bytes(answer) for answer in answers[2 * n:]] == [data for _, data in COBS_SHORT_FORMS]
+    assert [cobs_decode(encoded) for encoded, _ in COBS_SHORT_FORMS] == [data for _, data in COBS_SHORT_FORMS]
+
+
+def _random_bytes(rng: random.Random, max_length: int) -> bytes:
+    """Random bytes rich in zeros and in long non-zero runs (the COBS edge cases)."""
+    kind = rng.randrange(4)
+    length = rng.randrange(0, max_length + 1)
+    if kind == 0:
+        return rng.randbytes(length)
+    if kind == 1:
+        return bytes(rng.choice((0, 0, rng.randrange(1, 256))) for _ in range(length))
+    if kind == 2:
+        return bytes(rng.randrange(1, 256) for _ in range(length))
+    runs = [n for n in (253, 254, 255, 508, 509) if n <= max_length] or [max_length]
+    data = rng.randbytes(rng.randrange(0, 4)) + bytes(rng.randrange(1, 256) for _ in range(rng.choice(runs)))
+    return (data + bytes(rng.randrange(0, 3)))[:max_length]
+
+
+def test_cobs_encoding_matches_fp1_py_on_random_data(harness):
+    rng = random.Random(2)
+    inputs = [_random_bytes(rng, 700) for _ in range(300)]
+    answers = harness.ask([f"cobs_encode {_hex(data)}" for data in inputs])
+    assert [_bytes(answer) for answer in answers] == [cobs_encode(data) for data in inputs]
+
+
+def test_cobs_in_place_encoding_of_frame_sized_data(harness):
+    rng = random.Random(3)
+    inputs = [_random_bytes(rng, MAX_DECODED_BYTES) for _ in range(300)]  # no 254-byte run fits in 253 bytes
+    answers = harness.ask([f"cobs_encode_in_place {_hex(data)}" for data in inputs])
+    assert [_bytes(answer) for answer in answers] == [cobs_encode(data) for data in inputs]
+
+
+def test_cobs_decoding_agrees_with_fp1_py_on_valid_and_invalid_input(harness):
+    rng = random.Random(4)
+    valid = [cobs_encode(_random_bytes(rng, 600)) for _ in range(150)]
+    invalid = [b"\x00", b"\x05\x11", b"\x02\x00", b"\x03\x11\x00", b"\x01\x00\x01", b"\xff\x01"]
+    noise = [rng.randbytes(rng.randrange(1, 40)) for _ in range(300)]  # mostly invalid, some valid
+    damaged = []
+    for encoded in valid[:60]:
+        index = rng.randrange(len(encoded))
+        damaged.append(encoded[:index] + bytes((rng.randrange(256),)) + encoded[index + 1:])
+    inputs = valid + invalid + noise + damaged
+    answers = harness.ask([f"cobs_decode {_hex(data)}" for data in inputs])
+    for data, answer in zip(inputs, answers):
+        expected = cobs_decode(data)
+        assert (None if answer == "ERR" else _bytes(answer)) == expected, data.hex()
+    assert all(answer == "ERR" for answer in answers[len(valid):len(valid) + len(invalid)])
+
+
+# --- device -> host messages ---------------------------------------------------------------------------------------
+
+def _sample_cases() -> list[tuple[int, int, int, tuple[int, ...]]]:
+    rng = random.Random(5)
+    cases = [
+        (0, 0, 0, (0, 0, 0, 0)),
+        (65535, 2**32 - 1, 0x3F, (1, -2, 2**31 - 1, -2**31)),
+        (65536, 2**32, 0, (0x7FFFFF, -0x800000, 0x800000, -1)),  # wrap: seq and t_us are taken modulo 2^16, 2^32
+        (65537, 2**32 + 12_500, 0x20, (0x7FFFFF, 0, 0, 0)),
+        (0x7FFF, 0x8000_0000, 0x10, (-1, -1, -1, -1)),
+        (256, 0x0100_0000, 0x01, (0x100, 0x10000, 0x1000000, 0x01000001)),  # zero bytes everywhere
+        (1, 80, 0x0F, (123456, -123456, 8_388_607, -8_388_608)),
+    ]
+    for _ in range(200):
+        n_channels = rng.choice((4, 4, 4, 1, 2, 3, 8, 16, 60))
+        raw = tuple(rng.choice(INT32_EDGES) if rng.random() < 0.3 else rng.randrange(-2**31, 2**31)
+                    for _ in range(n_channels))
+        cases.append((rng.choice((rng.randrange(0, 2**16), 0, 0xFFFF, 0x10000 + rng.randrange(2**16))),
+                      rng.choice((rng.randrange(0, 2**32), 0, 2**32 - 1, 2**32 + rng.randrange(2**20))),
+                      rng.randrange(0, 0x40), raw))
+    return cases
+
+
+def test_sample_frames_match_byte_for_byte(harness):
+    cases = _sample_cases()
+    answers = harness.ask([f"sample {seq} {t_us} {flags} {' '.join(map(str, raw))}" for seq, t_us, flags, raw in cases])
+    for (seq, t_us, flags, raw), answer in zip(cases, answers):
+        assert _bytes(answer) == sample_frame(seq, t_us, flags, raw), (seq, t_us, flags, raw)
+    # And the host reads them back, wrap applied.
+    four = [(case, answer) for case, answer in zip(cases, answers) if len(case[3]) == 4]
+    messages = FrameParser().feed(b"".join(_bytes(answer) for _, answer in four))
+    assert messages == [Sample(seq & 0xFFFF, t_us & 0xFFFFFFFF, flags, raw) for (seq, t_us, flags, raw), _ in four]
+
+
+def test_a_sample_that_cannot_fit_a_frame_is_refused(harness):
+    largest = tuple(range(60))  # 1 + 7 + 4·60 + 2 = 250 bytes: fits
+    answers = harness.ask([f"sample 1 2 0 {' '.join(map(str, largest))}",
+                           f"sample 1 2 0 {' '.join(map(str, largest + (60,)))}"])
+    assert _bytes(answers[0]) == sample_frame(1, 2, 0, largest)
+    assert answers[1] == "ERR"
+    with pytest.raises(ValueError):
+        sample_frame(1, 2, 0, largest + (60,))
+
+
+HELLO_CASES = [
+    Hello(1, 1, 1, 4, 80, bytes.fromhex("0011223300445566"), ("TL", "TR", "BL", "BR")),  # AVR: 8 random bytes
+    Hello(1, 1, 1, 4, 80, bytes.fromhex("a1b2c3d4e5f6"), ("TL", "TR", "BL", "BR")),  # ESP32: the efuse MAC
+    Hello(1, 0xFFFF, 3, 4, 320, bytes.fromhex("000000000000"), ("TL", "TR", "BL", "BR")),
+    Hello(1, 0x0100, 4, 4, 330, bytes(range(0, 32)), ("TL", "TR", "BL", "BR")),
+    Hello(1, 2, 5, 8, 1000, b"", ("A", "B", "C", "D", "E", "F", "G", "H")),
+    Hello(1, 2, 2, 1, 0xFFFF, b"\x00", ("gauche avant é",)),
+    Hello(1, 7, 1, 4, 10, bytes(range(255, 0, -1))[:200], ("TL", "TR", "BL", "BR")),
+    Hello(1, 7, 1, 60, 80, b"\x00" * 8, tuple(f"c{i}" for i in range(60))),
+]
+
+
+def _hello_request(hello: Hello) -> str:
+    labels = ",".join(hello.labels).encode("utf-8")
+    return (f"hello {hello.proto_ver} {hello.fw_ver} {hello.adc_kind} {hello.n_channels} {hello.nominal_hz} "
+            f"{_hex(hello.uid)} {_hex(labels)}")
+
+
+def test_hello_frames_match_byte_for_byte(harness):
+    answers = harness.ask([_hello_request(hello) for hello in HELLO_CASES])
+    for hello, answer in zip(HELLO_CASES, answers):
+        assert _bytes(answer) == hello_frame(hello), hello
+    assert FrameParser().feed(_bytes(answers[0])) == [HELLO_CASES[0]]
+
+
+def test_hello_at_the_size_limit(harness):
+    fits = Hello(1, 1, 1, 4, 80, b"\x01" * 8, ("x" * 234,))  # body 8 + 8 + 234 = 250
+    too_long = Hello(1, 1, 1, 4, 80, b"\x01" * 8, ("x" * 235,))
+    answers = harness.ask([_hello_request(fits), _hello_request(too_long)])
+    assert _bytes(answers[0]) == hello_frame(fits)
+    assert answers[1] == "ERR"
+    with pytest.raises(ValueError):
+        hello_frame(too_long)
+
+
+def test_status_frames_match_byte_for_byte(harness):
+    rng = random.Random(6)
+    cases = [Status(0, 0, 0, 0), Status(2**32 - 1, 2**32 - 1, 2**32 - 1, 0xFFFF), Status(1000, 80, 0, 0),
+             Status(0x0100, 0x010000, 0x01000000, 0x0100)]
+    cases += [Status(rng.randrange(2**32), rng.randrange(2**32), rng.randrange(2**32), rng.randrange(2**16))
+              for _ in range(100)]
+    answers = harness.ask([f"status {s.uptime_ms} {s.n_samples} {s.n_dropped} {s.n_adc_timeouts}" for s in cases])
+    assert [_bytes(answer) for answer in answers] == [status_frame(status) for status in cases]
+    assert FrameParser().feed(b"".join(_bytes(answer) for answer in answers)) == cases
+
+
+def test_ack_frames_match_byte_for_byte(harness):
+    cases = [Ack(command, seq, result) for command in (*COMMANDS, 0x85, 0xFF) for seq in (0, 1, 0x7F, 0xFF, 0x10)
+             for result in (0, 1)]
+    answers = harness.ask([f"ack {a.cmd_type} {a.cmd_seq} {a.result}" for a in cases])
+    assert [_bytes(answer) for answer in answers] == [ack_frame(ack) for ack in cases]
+
+
+def test_log_frames_match_byte_for_byte(harness):
+    rng = random.Random(7)
+    texts = ["", "boot", "fp1_plate fw 1, HX711 80 Hz, uid 0011223300445566", "déjà vu — ошибка 🙂",
+             "a" * 249, "b" * 250, "c" * 251, "d" * 253, "e" * 400, "é" * 126, "é" * 125 + "x" + "é" * 10,
+             "🙂" * 70]
+    texts += ["".join(rng.choice("abc XYZ0189,.:éß€🙂") for _ in range(rng.randrange(0, 300))) for _ in range(60)]
+    answers = harness.ask([f"log_cstring {_hex(text.encode('utf-8'))}" for text in texts])
+    for text, answer in zip(texts, answers):
+        assert _bytes(answer) == log_frame(text), text
+    # A cut inside a multi-byte character is the same cut on both sides; the host replaces the broken tail.
+    assert FrameParser().feed(_bytes(answers[texts.index("é" * 126)])) == [Log("é" * 125)]
+
+
+def test_log_bodies_with_zero_bytes_and_at_the_limit(harness):
+    bodies = [b"\x00", b"\x00" * 250, b"a\x00b\x00\x00c", bytes(range(256))[:250], bytes(range(256)),
+              b"\x01" * 253, (b"\x00\xff" * 200)]
+    answers = harness.ask([f"log {_hex(body)}" for body in bodies])
+    for body, answer in zip(bodies, answers):
+        assert _bytes(answer) == encode_frame(LOG, body[:250]), body.hex()
+        assert len(cobs_decode(_bytes(answer)[:-1])) <= MAX_DECODED_BYTES
+
+
+def test_generic_frames_with_zeros_and_at_the_limit(harness):
+    rng = random.Random(8)
+    cases = [(SAMPLE, b""), (ACK, b"\x00\x00\x00"), (STATUS, bytes(14)), (HELLO, b"\x00" * 250),
+             (0x7F, b"\xff" * 250), (0x00, b"\x00")]
+    cases += [(rng.randrange(256), _random_bytes(rng, 250)[:250]) for _ in range(150)]
+    answers = harness.ask([f"frame {kind} {_hex(body)}" for kind, body in cases] + [f"frame 5 {'61' * 251}"])
+    for (kind, body), answer in zip(cases, answers):
+        frame = _bytes(answer)
+        assert frame == encode_frame(kind, body)
+        assert frame.endswith(b"\x00") and b"\x00" not in frame[:-1]
+    assert answers[-1] == "ERR"
+    with pytest.raises(ValueError):
+        encode_frame(LOG, b"a" * 251)
+
+
+# --- host -> device: the command parser --------------------------------------------------------------------------
+
+def _parse(harness: Harness, streams: list[bytes]) -> list[dict]:
+    results = []
+    for answer in harness.ask([f"parse {_hex(stream)}" for stream in streams]):
+        fields = dict(item.split("=", 1) for item in answer.split())
+        commands = [] if fields["commands"] == "-" else [tuple(int(part, 16) for part in command.split(":"))
+                                                         for command in fields["commands"].split(",")]
+        results.append({"commands": commands, **{key: int(value) for key, value in fields.items()
+                                                  if key != "commands"}})
+    return results
+
+
+def _reference_device_parser(stream: bytes) -> dict:
+    """What the device must do, written with fp1.py's pieces: split at 0x00, drop runs longer than the device's
+    buffer, and accept a frame only when its COBS, CRC, type (a command, 0x80-0xFF) and length (cmd_seq) are good."""
+    result = {"commands": [], "ok": 0, "cobs": 0, "crc": 0, "type": 0, "length": 0, "overlong": 0}
+    pending = bytearray()
+    discarding = False
+    for byte in stream:
+        if byte == 0:
+            if not discarding and pending:
+                decoded = cobs_decode(bytes(pending))
+                if decoded is None or len(decoded) < 3:
+                    result["cobs"] += 1
+                elif crc16(decoded[:-2]) != int.from_bytes(decoded[-2:], "little"):
+                    result["crc"] += 1
+                elif decoded[0] < 0x80:
+                    result["type"] += 1
+                elif len(decoded) != 4:
+                    result["length"] += 1
+                else:
+                    result["ok"] += 1
+                    result["commands"].append((decoded[0], decoded[1]))
+            discarding = False
+            pending.clear()
+        elif not discarding:
+            if len(pending) >= DEVICE_PARSER_BUFFER:
+                result["overlong"] += 1
+                pending.clear()
+                discarding = True
+            else:
+                pending.append(byte)
+    result["bad"] = sum(result[key] for key in ("cobs", "crc", "type", "length", "overlong"))
+    return result
+
+
+def test_good_commands_are_accepted(harness):
+    cases = [(command, seq) for command in COMMANDS for seq in range(256)]
+    results = _parse(harness, [command_frame(command, seq) for command, seq in cases])
+    for (command, seq), result in zip(cases, results):
+        assert result["commands"] == [(command, seq)] and result["ok"] == 1 and result["bad"] == 0
+    # Many in one stream, with idle delimiters between them (not frames, not counted).
+    stream = b"\x00\x00" + b"\x00".join(command_frame(command, seq) for command, seq in cases[::7]) + b"\x00"
+    (result,) = _parse(harness, [stream])
+    assert result["commands"] == cases[::7] and result["bad"] == 0
+
+
+def test_every_single_bit_flip_is_rejected(harness):
+    streams, expected = [], []
+    for command, seq in ((GET_INFO, 0), (START, 1), (STOP, 0x80), (PING, 0xFF), (PING, 0x2A), (GET_INFO, 0x10)):
+        frame = command_frame(command, seq)
+        for index in range(len(frame)):
+            for bit in range(8):
+                damaged = bytearray(frame)
+                damaged[index] ^= 1 << bit
+                streams.append(bytes(damaged))
+                expected.append(_reference_device_parser(bytes(damaged)))
+    results = _parse(harness, streams)
+    assert results == expected
+    assert all(result["commands"] == [] for result in results)
+    # Every damaged frame that reached a delimiter was counted as bad.
+    assert all(result["bad"] >= 1 for stream, result in zip(streams, results) if stream.endswith(b"\x00"))
+
+
+def test_truncated_and_garbage_prefixed_frames_are_rejected_then_the_parser_resyncs(harness):
+    rng = random.Random(9)
+    frame = command_frame(PING, 0x33)
+    streams = [frame[:cut] + b"\x00" for cut in range(1, len(frame) - 1)]  # truncated: each must be dropped
+    streams += [frame[:-1][:cut] + frame[-1:] for cut in range(1, 4)]
+    garbage = [bytes(rng.randrange(1, 256) for _ in range(n)) for n in (1, 2, 5, 11, 15, 16, 17, 40, 300)]
+    streams += [junk + frame for junk in garbage]  # garbage glued to the frame: one bad frame
+    streams += [junk + b"\x00" + frame for junk in garbage]  # garbage closed by a delimiter: the frame survives
+    streams += [rng.randbytes(n) + b"\x00" + frame for n in (3, 20, 500)]
+    results = _parse(harness, streams)
+    assert results == [_reference_device_parser(stream) for stream in streams]
+    n_truncated = (len(frame) - 2) + 3
+    for result in results[:n_truncated + len(garbage)]:
+        assert result["commands"] == [] and result["bad"] >= 1
+    for result in results[n_truncated + len(garbage):]:
+        assert result["commands"] == [(PING, 0x33)]
+    assert any(result["overlong"] for result in results)
+
+
+def test_frames_that_are_not_good_commands_are_rejected(harness):
+    streams = [
+        ack_frame(Ack(GET_INFO, 1, 0)),  # a device -> host type: bad type
+        log_frame("hi"),
+        sample_frame(1, 2, 0, (1, 2, 3, 4)),  # longer than any command: overlong
+        encode_frame(GET_INFO, b""),  # no cmd_seq: bad length
+        encode_frame(PING, b"\x01\x02"),
+        b"\x01\x00",  # decodes to one byte: too short
+        b"\x02\x81\x00",
+        encode_frame(0x7F, b"\x01"),  # shaped like a command, but of a device -> host type
+        encode_frame(0x00, b"\x01"),
+    ]
+    results = _parse(harness, streams)
+    assert results == [_reference_device_parser(stream) for stream in streams]
+    assert all(result["commands"] == [] and result["bad"] == 1 for result in results)
+    assert [results[i]["type"] for i in (0, 1)] == [1, 1]
+    assert results[2]["overlong"] == 1
+    assert [results[i]["length"] for i in (3, 4)] == [1, 1]
+    assert [results[i]["type"] for i in (7, 8)] == [1, 1]
+
+
+def test_an_unknown_command_is_parsed_so_that_the_device_can_refuse_it(harness):
+    (result,) = _parse(harness, [encode_frame(0x85, b"\x07") + encode_frame(0xFF, b"\x00")])
+    assert result["commands"] == [(0x85, 0x07), (0xFF, 0x00)]
+
+
+def test_random_streams_of_commands_and_noise_agree_with_the_reference(harness):
+    rng = random.Random(10)
+    streams = []
+    for _ in range(300):
+        pieces = []
+        for _ in range(rng.randrange(1, 12)):
+            kind = rng.randrange(6)
+            if kind <= 1:
+                pieces.append(command_frame(rng.choice(COMMANDS), rng.randrange(256)))
+            elif kind == 2:
+                frame = bytearray(command_frame(rng.choice(COMMANDS), rng.randrange(256)))
+                frame[rng.randrange(len(frame))] = rng.randrange(256)
+                pieces.append(bytes(frame))
+            elif kind == 3:
+                pieces.append(rng.randbytes(rng.randrange(1, 30)))
+            elif kind == 4:
+                pieces.append(b"\x00" * rng.randrange(1, 3))
+            else:
+                pieces.append(rng.choice((sample_frame(rng.randrange(2**16), rng.randrange(2**32), 0, (1, 2, 3, 4)),
+                                          ack_frame(Ack(PING, 1, 0)), encode_frame(0x90, b"\x01"))))
+        streams.append(b"".join(pieces))
+    results = _parse(harness, streams)
+    assert results == [_reference_device_parser(stream) for stream in streams]
+    assert sum(len(result["commands"]) for result in results) > 300
