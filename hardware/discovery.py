@@ -1,16 +1,19 @@
 """`--board auto` and `balance-trainer boards`: which real boards are attached, and why not where none is.
 
-At this stage no real-board driver is built yet (the FP1 serial plate and the Wii Balance Board come with their own
-issues), so discovery only looks and reports; `auto` then falls back to a replay of the shared Wii Balance Board
-recording when it is there, else to the simulator.
+Wii Balance Boards are found by name among the kernel's input devices in sysfs (hardware.wiiboard): the first is
+`wiiboard://`, any further ones `evdev:///dev/input/eventN`. A board whose device file this user may not read is
+not offered; its line says so, with the udev rule that fixes it. Where none is connected, the line says why (no
+Bluetooth adapter, or none paired and connected). When no real board is found, `auto` falls back to a replay of
+the shared Wii Balance Board recording when it is there, else to the simulator.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-INPUT_DEVICES = Path("/proc/bus/input/devices")
-WII_BOARD_NAME = "Nintendo Wii Remote Balance Board"
+from hardware.wiiboard import DEV_INPUT, PERMISSION_FIX, SYSFS_ROOT, describe, find_wii_boards, why_no_wii_board
+
 # The shared data folder sits beside the project checkout (../shared/data).
 SHARED_WII_RECORDING = Path(__file__).resolve().parents[2] / "shared" / "data" / "wii_balance_board_recording.txt"
 
@@ -21,17 +24,25 @@ class Discovery:
     tried: list[str] = field(default_factory=list)  # one line per kind of board looked for and not found
 
 
-def _look_for_wii_board(result: Discovery) -> None:
-    try:
-        text = INPUT_DEVICES.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        result.tried.append(f"wiiboard://: cannot read {INPUT_DEVICES} (no Linux input devices here)")
+def _readable(path: Path) -> bool:
+    return os.access(path, os.R_OK)
+
+
+def _look_for_wii_board(result: Discovery, sysfs_root: Path = SYSFS_ROOT, dev_root: Path = DEV_INPUT) -> None:
+    boards = find_wii_boards(sysfs_root, dev_root)
+    if not boards:
+        result.tried.append(f"wiiboard://: {why_no_wii_board(sysfs_root)}")
         return
-    if WII_BOARD_NAME in text:
-        result.tried.append("wiiboard://: a Wii Balance Board is connected, but this version has no driver for it yet")
-    else:
-        result.tried.append("wiiboard://: no Wii Balance Board among the kernel's input devices "
-                            "(pair it with bluetoothctl first)")
+    for board in boards:
+        url = "wiiboard://" if board is boards[0] else f"evdev://{board.dev_path}"
+        if not os.path.exists(board.dev_path):
+            result.tried.append(f"{url}: {describe(board)} is connected, but {board.dev_path} does not exist "
+                                f"(no device nodes here: a container without /dev/input?)")
+        elif not _readable(board.dev_path):
+            result.tried.append(f"{url}: {describe(board)} is connected, but this user may not read "
+                                f"{board.dev_path}: {PERMISSION_FIX}")
+        else:
+            result.found.append((url, describe(board)))
 
 
 def _look_for_serial_plates(result: Discovery) -> None:
@@ -46,9 +57,10 @@ def _look_for_serial_plates(result: Discovery) -> None:
         result.tried.append("serial://: no USB serial port (no Arduino/ESP32 plate plugged in)")
 
 
-def discover_boards() -> Discovery:
+def discover_boards(*, sysfs_root: Path = SYSFS_ROOT, dev_root: Path = DEV_INPUT) -> Discovery:
+    """What is attached; `sysfs_root` and `dev_root` point elsewhere in tests."""
     result = Discovery()
-    _look_for_wii_board(result)
+    _look_for_wii_board(result, sysfs_root, dev_root)
     _look_for_serial_plates(result)
     return result
 
