@@ -379,3 +379,8 @@ def _from_url(url: BoardUrl) -> SimulatorSource:
         duration_s=duration_s,
         url=url.text,
     )
+
+
+if __name__ == "__main__":
+    from hardware.fp1_device import main
+    raise SystemExit(main())

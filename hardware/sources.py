@@ -133,6 +133,7 @@ def _load_builtin_schemes() -> None:
     # Imported here, not at module import, so that importing hardware.sources has no side effects and no cycle.
     import hardware.mouse  # noqa: F401
     import hardware.replay  # noqa: F401
+    import hardware.serial_plate  # noqa: F401
     import hardware.simulator  # noqa: F401
     import hardware.wiiboard  # noqa: F401
 
