@@ -453,3 +453,40 @@ def test_random_streams_of_commands_and_noise_agree_with_the_reference(harness):
     results = _parse(harness, streams)
     assert results == [_reference_device_parser(stream) for stream in streams]
     assert sum(len(result["commands"]) for result in results) > 300
+
+
+# --- the whole sketch, built for the Uno and the Nano where Debian's AVR toolchain is installed ------------------
+
+ARDUINO_HARDWARE = Path("/usr/share/arduino/hardware")
+AVR_PACKAGES = "gcc-avr avr-libc binutils-avr arduino-core-avr arduino-builder arduino-ctags"
+AVR_BUILDS = [
+    ("arduino:avr:uno", None),
+    ("arduino:avr:nano:cpu=atmega328", None),
+    ("arduino:avr:uno", "FP1_ADC_NAU7802"),
+    ("arduino:avr:uno", "FP1_ADC_ADS1220"),
+]
+ATMEGA328P_RAM_BYTES = 2048
+
+
+@pytest.mark.parametrize(("fqbn", "adc_flag"), AVR_BUILDS, ids=lambda value: str(value).replace(":", "-"))
+def test_sketch_builds_for_avr(fqbn, adc_flag, tmp_path):
+    if not (shutil.which("arduino-builder") and shutil.which("avr-g++")
+            and (ARDUINO_HARDWARE / "arduino" / "avr" / "platform.txt").is_file()):
+        pytest.skip(f"no AVR Arduino toolchain here (Debian packages: {AVR_PACKAGES})")
+    # Debian's arduino-core-avr 1.8.7 expects an avr-gcc whose <float.h> gives C++ DECIMAL_DIG; 5.4's does not.
+    flags = "-DDECIMAL_DIG=__DECIMAL_DIG__" + (f" -D{adc_flag}" if adc_flag else "")
+    build = subprocess.run(
+        ["arduino-builder", "-compile", "-hardware", str(ARDUINO_HARDWARE), "-tools", str(ARDUINO_HARDWARE / "tools"),
+         "-tools", "/usr/share/arduino-builder", "-fqbn", fqbn, "-build-path", str(tmp_path), "-warnings", "all",
+         f"-prefs=compiler.cpp.extra_flags={flags}", str(FIRMWARE_DIR / "fp1_plate.ino")],
+        capture_output=True, text=True, timeout=300)
+    output = build.stdout + build.stderr
+    assert build.returncode == 0, output[-6000:]
+    # The core has warnings of its own; the sketch and the protocol code have none.
+    sketch_warnings = [line for line in output.splitlines()
+                       if ("fp1_plate.ino" in line or "fp1_protocol" in line) and "warning" in line]
+    assert sketch_warnings == []
+    ram = [line for line in output.splitlines() if line.startswith("Global variables use")]
+    assert ram, output[-2000:]
+    used = int(ram[0].split()[3])
+    assert used <= 0.75 * ATMEGA328P_RAM_BYTES, f"{used} bytes of static RAM leave too little stack: {ram[0]}"
