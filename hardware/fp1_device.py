@@ -1,10 +1,11 @@
 """A simulated FP1 plate (DESIGN.md B.5) on a pseudo-terminal: the real serial path, without the hardware.
 
-`PlateDevice` owns the master side of a pty and behaves like the firmware: it boots with a delimiter and a HELLO,
-streams SAMPLEs at `rate_hz` from a monotonic clock, sends a STATUS about once a second, answers GET_INFO with a
-HELLO and PING/START/STOP with an ACK. The host opens the slave side (`device.path`) with pyserial like any port.
-Raw counts are  offset + counts_per_kg · (1 + gain_error) · corner_kg (+ Gaussian noise), rounded to int32, per
-corner tl, tr, bl, br (the HELLO's channel order is TL,TR,BL,BR).
+`PlateDevice` owns the master side of a pty and behaves like the firmware in hardware/firmware/fp1_plate: it boots
+with a delimiter and a HELLO, streams SAMPLEs at `rate_hz` from a monotonic clock, sends a STATUS about once a
+second, answers GET_INFO with a HELLO and an ACK, PING/START/STOP with an ACK; STOP pauses the stream and seq
+stands. The host opens the slave side (`device.path`) with pyserial like any port. Raw counts are
+offset + counts_per_kg · (1 + gain_error) · corner_kg (+ Gaussian noise), rounded to int32, per corner tl, tr, bl,
+br (the HELLO's channel order is TL,TR,BL,BR).
 
 Faults, for testing a host against a bad line (all off by default, changeable while running via `device.faults`):
 - `garbage`: the fraction of the bytes on the wire that are noise, in bursts of 1-16 random non-zero bytes before a
@@ -425,10 +426,9 @@ class PlateDevice:
 
     def _answer(self, command: int, cmd_seq: int) -> None:
         self.commands.append((time.monotonic(), command, cmd_seq))
-        if command == fp1.GET_INFO:
+        if command == fp1.GET_INFO:  # as the firmware does: the HELLO, then the ACK
             self._send(fp1.hello_frame(self.hello()))
-            return
-        if command == fp1.START:
+        elif command == fp1.START:
             self.streaming = True
         elif command == fp1.STOP:
             self.streaming = False

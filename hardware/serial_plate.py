@@ -54,8 +54,11 @@ OPEN_TIMEOUT_S = 3.5  # open() fails when nothing valid arrived by then
 STALE_PERIODS = 5
 MIN_STALE_S = 0.25
 READ_TIMEOUT_S = 0.02  # the reader thread wakes at least this often when the line is quiet
-RECONNECT_FIRST_S = 0.05  # back-off between attempts to reopen a port that went away ...
-RECONNECT_MAX_S = 0.4  # ... doubling up to this, so a port that comes back is open again well within a second
+PRESENCE_POLL_S = 0.05  # how often a port that went away is looked for (a stat of its path) ...
+SERIAL_NUMBER_POLL_S = 0.2  # ... or, for ?serial_number=, a walk through the USB serial ports
+RECONNECT_FIRST_S = 0.05  # back-off between failed attempts to open a port that is there (busy, denied) ...
+RECONNECT_MAX_S = 1.0  # ... doubling up to this
+PERMISSION_GRACE_S = 5.0  # a port that stays denied this long after it came back is an error, not udev being slow
 MAX_CLOCK_LEAD_S = 1.0  # device time may run ahead of host arrivals by this much before it is a reboot
 DRIFT_ALLOWANCE = 500e-6  # s/s the clock offset may creep up by before the drift is measured
 TEXT_MAX_LINE_BYTES = 200
@@ -368,26 +371,34 @@ class SerialPlateSource:
         self._disconnected_at = now
         self._backoff_s = RECONNECT_FIRST_S
         self._next_attempt_at = now
+        self._denied_since = None
 
     def _try_reconnect(self, now: float) -> None:
         if self.give_up_s is not None and now - self._disconnected_at > self.give_up_s:
             self._failure = BoardError(f"{self.url}: the plate has been gone for {self.give_up_s:g} s; giving up")
             return
         if now < self._next_attempt_at:
-            self._stop.wait(min(self._next_attempt_at - now, READ_TIMEOUT_S * 5))
+            self._stop.wait(min(self._next_attempt_at - now, PRESENCE_POLL_S))
             return
-        self._next_attempt_at = now + self._backoff_s
-        self._backoff_s = min(self._backoff_s * 2, RECONNECT_MAX_S)
+        # Looking for the port costs a stat (or a walk of sysfs for a serial number); opening it is what backs off.
         path = self._resolve()
         if path is None:
+            self._next_attempt_at = now + (SERIAL_NUMBER_POLL_S if self.serial_number else PRESENCE_POLL_S)
             return
         try:
             self._serial = self._open_port(path)
         except BoardError as error:
+            self._next_attempt_at = now + self._backoff_s
+            self._backoff_s = min(self._backoff_s * 2, RECONNECT_MAX_S)
+            # Right after a USB device appears udev may not have set its group yet: denied for a moment is normal.
             if "permission denied" in str(error):
-                self._failure = error  # that does not mend itself
+                if self._denied_since is None:
+                    self._denied_since = now
+                elif now - self._denied_since > PERMISSION_GRACE_S:
+                    self._failure = error
             return
         now = time.monotonic()
+        self._denied_since = None
         self.reconnects += 1
         self._connected(path, now, reconnect=True)
         self._event(now, "reconnected", f"port back as {self.device_path}")

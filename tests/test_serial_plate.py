@@ -20,7 +20,7 @@ from serial.tools.list_ports_common import ListPortInfo
 
 from hardware import fp1
 from hardware.fp1_device import CommandParser, Faults, PlateDevice
-from hardware.serial_plate import FP1_PLATE, DeviceClock, SerialPlateSource, open_error_text
+from hardware.serial_plate import FP1_PLATE, DeviceClock, open_error_text
 from hardware.sources import SourceState, make_source, open_source
 from trainer.calibration import Calibration, CalibrationStore
 from trainer.errors import BoardError
@@ -363,6 +363,26 @@ def test_record_keeps_writing_through_an_unplug_and_a_reset(make_device, tmp_pat
     assert counters["samples"] == len(rows) and "frames_bad_checksum" in counters
     assert saved["calibration"]["device_id"] == UID.hex() and saved["calibration"]["calibrated"] is False
     assert "UNCALIBRATED" in saved["board_identity"]
+
+
+def test_record_stops_with_the_error_of_a_driver_that_gives_up(make_device, tmp_path):
+    link = tmp_path / "plate-link"
+    out = tmp_path / "rec"
+    device = make_device(rate_hz=100.0, link_path=str(link))
+
+    def unplug_while_recording():
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not (out / "events.csv").exists():
+            time.sleep(0.02)
+        time.sleep(0.5)
+        device.unplug(30.0)
+
+    threading.Thread(target=unplug_while_recording, daemon=True).start()
+    with pytest.raises(BoardError, match="gone for 0.5 s; giving up"):
+        record_board(f"serial://{link}?give_up_s=0.5", 20.0, out)
+    event_kinds = [row["kind"] for row in csv.DictReader(open(out / "events.csv", newline=""))]
+    assert event_kinds.count("disconnected") == 2  # the driver's event, then the recording's last word
+    assert json.loads((out / "summary.json").read_text())["counters"]["samples"] > 20
 
 
 def test_sixty_seconds_of_a_noisy_line_at_320_hz(make_device, opened):
