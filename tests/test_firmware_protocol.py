@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -468,20 +469,34 @@ AVR_BUILDS = [
 ATMEGA328P_RAM_BYTES = 2048
 
 
-@pytest.mark.parametrize(("fqbn", "adc_flag"), AVR_BUILDS, ids=lambda value: str(value).replace(":", "-"))
-def test_sketch_builds_for_avr(fqbn, adc_flag, tmp_path):
+_BUILDS: dict[tuple[str, str | None], tuple[Path, str]] = {}
+
+
+def _build_sketch(fqbn: str, adc_flag: str | None, tmp_path_factory) -> tuple[Path, str]:
+    """Builds fp1_plate.ino with Debian's arduino-builder (once per board and flag in a test session); returns
+    the build folder and the builder's output."""
+    if (fqbn, adc_flag) in _BUILDS:
+        return _BUILDS[fqbn, adc_flag]
     if not (shutil.which("arduino-builder") and shutil.which("avr-g++")
             and (ARDUINO_HARDWARE / "arduino" / "avr" / "platform.txt").is_file()):
         pytest.skip(f"no AVR Arduino toolchain here (Debian packages: {AVR_PACKAGES})")
     # Debian's arduino-core-avr 1.8.7 expects an avr-gcc whose <float.h> gives C++ DECIMAL_DIG; 5.4's does not.
     flags = "-DDECIMAL_DIG=__DECIMAL_DIG__" + (f" -D{adc_flag}" if adc_flag else "")
+    build_dir = tmp_path_factory.mktemp("fp1-avr-build")
     build = subprocess.run(
         ["arduino-builder", "-compile", "-hardware", str(ARDUINO_HARDWARE), "-tools", str(ARDUINO_HARDWARE / "tools"),
-         "-tools", "/usr/share/arduino-builder", "-fqbn", fqbn, "-build-path", str(tmp_path), "-warnings", "all",
+         "-tools", "/usr/share/arduino-builder", "-fqbn", fqbn, "-build-path", str(build_dir), "-warnings", "all",
          f"-prefs=compiler.cpp.extra_flags={flags}", str(FIRMWARE_DIR / "fp1_plate.ino")],
         capture_output=True, text=True, timeout=300)
     output = build.stdout + build.stderr
     assert build.returncode == 0, output[-6000:]
+    _BUILDS[fqbn, adc_flag] = build_dir, output
+    return build_dir, output
+
+
+@pytest.mark.parametrize(("fqbn", "adc_flag"), AVR_BUILDS, ids=lambda value: str(value).replace(":", "-"))
+def test_sketch_builds_for_avr(fqbn, adc_flag, tmp_path_factory):
+    _, output = _build_sketch(fqbn, adc_flag, tmp_path_factory)
     # The core has warnings of its own; the sketch and the protocol code have none.
     sketch_warnings = [line for line in output.splitlines()
                        if ("fp1_plate.ino" in line or "fp1_protocol" in line) and "warning" in line]
@@ -490,3 +505,163 @@ def test_sketch_builds_for_avr(fqbn, adc_flag, tmp_path):
     assert ram, output[-2000:]
     used = int(ram[0].split()[3])
     assert used <= 0.75 * ATMEGA328P_RAM_BYTES, f"{used} bytes of static RAM leave too little stack: {ram[0]}"
+
+
+# --- the Uno build running in simavr, with four emulated HX711s (tests/firmware_avr_sim.c) -------------------------
+
+SIM_SOURCE = Path(__file__).resolve().parent / "firmware_avr_sim.c"
+SIMAVR_INCLUDE = Path("/usr/include/simavr")
+HX711_BASE = (100000, -200000, 3000000, -5000000)  # as in firmware_avr_sim.c
+HX711_PERIOD_US = 12500
+
+
+@pytest.fixture(scope="module")
+def avr_simulation(tmp_path_factory):
+    """A function running the Uno firmware in simavr: (seconds, *options) -> SimulationRun."""
+    build_dir, _ = _build_sketch("arduino:avr:uno", None, tmp_path_factory)
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None or not (SIMAVR_INCLUDE / "sim_avr.h").is_file():
+        pytest.skip("no simavr here (Debian packages: simavr libsimavr-dev)")
+    simulator = tmp_path_factory.mktemp("simavr") / "firmware_avr_sim"
+    compiled = subprocess.run([compiler, "-O2", "-Wall", "-Wextra", "-Werror", f"-I{SIMAVR_INCLUDE}", str(SIM_SOURCE),
+                               "-o", str(simulator), "-lsimavr"], capture_output=True, text=True, timeout=120)
+    assert compiled.returncode == 0, compiled.stderr
+    elf = build_dir / "fp1_plate.ino.elf"
+
+    def run(seconds: float, *options: str) -> SimulationRun:
+        done = subprocess.run([str(simulator), str(elf), str(seconds), *options], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return SimulationRun(done.stdout)
+
+    return run
+
+
+class SimulationRun:
+    """What the emulated plate did: the FP1 messages it sent (with the time each frame started, in us of
+    simulated time) and the conversions it clocked out of each HX711."""
+
+    def __init__(self, output: str) -> None:
+        self.messages: list[tuple[int, object]] = []
+        self.reads: list[list[tuple[int, int]]] = [[] for _ in range(4)]  # per chip: (t_us, value)
+        self.long_highs: list[int] = []
+        self.stray_pulses: list[int] = []
+        self.wire = bytearray()
+        self.parser = FrameParser()
+        frame_started_us = None
+        for line in output.splitlines():
+            fields = line.split()
+            if not fields:
+                continue
+            if fields[0] == "U":
+                t_us, byte = int(fields[1]), int(fields[2])
+                self.wire.append(byte)
+                if frame_started_us is None:
+                    frame_started_us = t_us
+                for message in self.parser.feed(bytes((byte,))):
+                    self.messages.append((frame_started_us, message))
+                if byte == 0:
+                    frame_started_us = None
+            elif fields[0] == "R":
+                self.reads[int(fields[1])].append((int(fields[4]), int(fields[3])))
+            elif fields[0] == "L":
+                self.long_highs.append(int(fields[1]))
+            elif fields[0] == "X":
+                self.stray_pulses.append(int(fields[1]))
+
+    def of(self, kind) -> list:
+        return [message for _, message in self.messages if isinstance(message, kind)]
+
+    def timed(self, kind) -> list:
+        return [(t_us, message) for t_us, message in self.messages if isinstance(message, kind)]
+
+    def last_read_before(self, chip: int, t_us: int) -> int | None:
+        values = [value for read_us, value in self.reads[chip] if read_us <= t_us]
+        return values[-1] if values else None
+
+
+def _commands(*items: tuple[int, bytes]) -> list[str]:
+    return [f"at={at_ms}:{data.hex()}" for at_ms, data in items]
+
+
+def test_emulated_plate_streams_fp1_and_answers_commands(avr_simulation):
+    corrupted_ping = bytearray(command_frame(PING, 7))
+    corrupted_ping[2] ^= 0x04
+    run = avr_simulation(2.3, *_commands(
+        (600, command_frame(GET_INFO, 1) + command_frame(PING, 2)),
+        (1000, command_frame(STOP, 3)),
+        (1300, command_frame(START, 4)),
+        (1500, encode_frame(0x85, b"\x05") + bytes(corrupted_ping) + b"\x13\x37\x00" + command_frame(PING, 6)),
+    ))
+    # Nothing but good frames on the wire, the first of them a HELLO right after a lone delimiter.
+    assert run.wire[0] == 0 and run.parser.counters.frames_bad == 0
+    first = run.messages[0][1]
+    assert first == Hello(1, 1, 1, 4, 80, first.uid, ("TL", "TR", "BL", "BR")) and len(first.uid) == 8
+    assert run.of(Log)[0].text.startswith("fp1_plate fw 1: HX711, 4 channels at 80 Hz, uid " + first.uid.hex())
+
+    # Commands: HELLO then ACK for GET_INFO, ACKs in order, result 1 for the unknown command; the two bad frames
+    # are dropped, and said so in a LOG line.
+    acks = run.of(Ack)
+    assert acks == [Ack(GET_INFO, 1, 0), Ack(PING, 2, 0), Ack(STOP, 3, 0), Ack(START, 4, 0), Ack(0x85, 5, 1),
+                    Ack(PING, 6, 0)]
+    kinds = [type(message) for _, message in run.messages]
+    get_info_ack = next(i for i, (_, m) in enumerate(run.messages) if m == Ack(GET_INFO, 1, 0))
+    assert kinds[get_info_ack - 1] is Hello
+    assert any("dropped 2 bad command frames" in log.text for log in run.of(Log))
+
+    # SAMPLEs: consecutive seq (none dropped, none while stopped), about 80 Hz, no timeouts.
+    samples = run.timed(Sample)
+    assert [s.seq for _, s in samples] == list(range(len(samples)))
+    stop_at = next(t for t, m in run.messages if m == Ack(STOP, 3, 0))
+    start_at = next(t for t, m in run.messages if m == Ack(START, 4, 0))
+    assert not [s for t, s in samples if stop_at < t < start_at]
+    assert [s for t, s in samples if t > start_at], "streaming resumes after START"
+    running = [s for t, s in samples if t < stop_at]
+    intervals = [b.t_us - a.t_us for a, b in zip(running, running[1:])]
+    assert abs(sum(intervals) / len(intervals) - HX711_PERIOD_US) < 0.02 * HX711_PERIOD_US
+    assert all(s.flags & 0x1F == 0 for _, s in samples)
+
+    # Each SAMPLE carries the conversion last clocked out of each HX711 by its t_us, and the saturation flag
+    # exactly when one of them is at full scale. micros() runs some 400 us behind the simulated clock (it starts
+    # with the firmware's init()); a set is made right after the read that completes it, and reading a chip takes
+    # some 250 us, so 100 us of slack cannot take in the next read.
+    offset_us = statistics.median(
+        max(read_us for chip in range(4) for read_us, _ in run.reads[chip] if read_us <= frame_us) - sample.t_us
+        for frame_us, sample in samples)
+    for _, sample in samples:
+        assert sample.raw == tuple(run.last_read_before(chip, sample.t_us + offset_us + 100) for chip in range(4))
+        assert bool(sample.flags & 0x20) == any(raw in (0x7FFFFF, -0x800000) for raw in sample.raw)
+    assert any(sample.flags & 0x20 for _, sample in samples)
+    assert [raw - base for raw, base in zip(samples[0][1].raw, HX711_BASE)] != [0, 0, 0, 0]
+
+    # The HX711 clock: SCK high for more than 60 us only in the deliberate reset at boot, once per chip (the
+    # critical section holds), and never a pulse to a chip with nothing ready.
+    assert sorted(run.long_highs) == [0, 1, 2, 3]
+    assert run.stray_pulses == []
+
+    status = run.of(Status)
+    assert len(status) == 2 and 1000 <= status[0].uptime_ms <= 1150 and 1000 <= status[1].uptime_ms - status[0].uptime_ms <= 1020
+    assert status[-1].n_dropped == 0 and status[-1].n_adc_timeouts == 0 and status[0].n_samples >= 70
+
+
+def test_emulated_plate_with_a_missing_hx711_keeps_its_rate_and_flags_the_channel(avr_simulation):
+    run = avr_simulation(2.0, "absent=3")
+    assert run.parser.counters.frames_bad == 0
+    samples = run.of(Sample)
+    assert samples and all(s.flags & 0x0F == 0x08 for s in samples)
+    assert [s.seq for s in samples] == list(range(len(samples)))
+    intervals = [b.t_us - a.t_us for a, b in zip(samples, samples[1:])]
+    assert abs(sum(intervals) / len(intervals) - HX711_PERIOD_US) < 0.02 * HX711_PERIOD_US
+    assert any(log.text.startswith("channel BR timed out") for log in run.of(Log))
+    assert run.of(Status)[0].n_adc_timeouts > 0
+
+
+def test_emulated_plate_says_when_an_hx711_runs_at_10_hz(avr_simulation):
+    run = avr_simulation(1.5, "slow=1")
+    assert run.parser.counters.frames_bad == 0
+    assert any("channel TR converts" in log.text and "RATE pin" in log.text for log in run.of(Log))
+    # Here the LOG lines hold up a Uno's loop long enough to lose a sample or two: a seq gap, and the dropped flag
+    # on the next SAMPLE, go together.
+    samples = run.of(Sample)
+    for previous, sample in zip(samples, samples[1:]):
+        assert (sample.seq != previous.seq + 1) == bool(sample.flags & 0x10)

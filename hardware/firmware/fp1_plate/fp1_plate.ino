@@ -15,18 +15,23 @@
 //   any other command type -> ACK with result 1. Frames with bad COBS, CRC or length are dropped and counted.
 //
 // Acquisition. Each ADC free-runs on its own oscillator, so the four never convert at quite the same instant.
-// Every pass of loop() reads each channel whose conversion is ready; when all four have a new conversion since
-// the last SAMPLE, they make the next SAMPLE, stamped with micros() at that moment. A channel that gives nothing
-// for CHANNEL_TIMEOUT_US after the first channel of a set (a broken wire, a dead amplifier) does not hold the
-// others up: the SAMPLE goes out with that channel's timeout bit set. With no ADC answering at all, SAMPLEs
-// still come every CHANNEL_TIMEOUT_US, all four flagged, so the host sees a live plate with dead channels rather
-// than a silent port.
+// Every pass of loop() reads each channel whose conversion is ready; when every channel has a new conversion
+// since the last SAMPLE, they make the next SAMPLE, stamped with micros() at that moment. A channel that gives
+// nothing for CHANNEL_TIMEOUT_US after the first channel of a set (a broken wire, a dead amplifier) does not hold
+// the others up: the SAMPLE goes out with that channel's timeout bit set, and the following sets wait only for
+// the channels that answered (so the rate stays the ADCs' own) until the lost one converts again. With no ADC
+// answering at all, SAMPLEs still come every CHANNEL_TIMEOUT_US, all flagged, so the host sees a live plate
+// with dead channels rather than a silent port. The first SAMPLE comes when every ADC has converted once (some
+// 60 ms after the HX711s are reset at boot) or after SETTLE_US (0.5 s), whichever is first.
 //
 // Dropped samples. A SAMPLE never waits for the serial port: when the transmit buffer has no room for it, it is
 // dropped. When loop() was held up (a long LOG, a slow bus) for longer than 1.5 sample periods, the conversions
 // that went by are dropped too. Either way the samples' seq numbers are used up, n_dropped counts them, and the
 // next SAMPLE sent carries flag bit 4, so the host's count of seq gaps and the device's count agree. While the
 // stream is paused by STOP, sets are made and counted in n_samples but neither sent nor dropped, and seq stands.
+// HELLO, ACK, STATUS and LOG frames are written whole, waiting for room if need be. LOG lines are rare (boot,
+// and a channel going bad or coming back), but one of 80-100 bytes holds a Uno's loop for several milliseconds
+// (its transmit buffer holds 64 bytes), which can cost a sample, counted as above.
 //
 // STATUS: uptime_ms = millis(); n_samples = sets made since boot (sent, dropped, or held back by STOP);
 // n_dropped = samples dropped; n_adc_timeouts = channel timeouts (one per channel per SAMPLE flagged), stopping
@@ -110,12 +115,15 @@ static uint16_t n_adc_timeouts = 0;
 static bool dropped_since_last_frame = false;
 
 static int32_t latest_raw[N_CHANNELS];
-static bool channel_fresh[N_CHANNELS];
 static bool channel_saturated[N_CHANNELS];
-static uint8_t n_fresh = 0;
-static uint32_t set_started_us = 0;      // when the first channel of the set in progress converted
-static uint32_t last_set_us = 0;         // when the previous set was made
-static bool last_set_complete = false;   // whether it had all four channels
+const uint8_t ALL_CHANNELS = (1 << N_CHANNELS) - 1;
+static uint8_t fresh_mask = 0;              // bit i: channel i converted since the last set
+static uint8_t expected_mask = ALL_CHANNELS;  // the channels the set in progress waits for: those of the last set
+static uint32_t set_started_us = 0;         // when the first channel of the set in progress converted
+static uint32_t last_set_us = 0;            // when the previous set was made
+static bool last_set_complete = false;      // whether it was made without a timeout
+static bool settling = true;                // see SETTLE_US
+static uint32_t adc_ready_since_us = 0;
 
 // Per-second bookkeeping for STATUS and for the LOG lines about channels.
 static uint32_t next_status_ms = 1000;
@@ -428,6 +436,9 @@ bool is_saturated(int32_t raw) { return raw == 0x7FFFFFL || raw == -0x800000L; }
 // At 320-330 Hz a set takes 3 ms; CHANNEL_TIMEOUT_US is two periods (25 ms for the HX711).
 const uint32_t PERIOD_US = 1000000UL / NOMINAL_HZ;
 const uint32_t CHANNEL_TIMEOUT_US = 2 * PERIOD_US;
+// After power-up an HX711 needs 50 ms (400 ms with RATE low) before its first conversion: no channel counts as
+// timed out before every channel has converted once or this long has passed since the ADCs were set up.
+const uint32_t SETTLE_US = 500000UL;
 
 // ------------------------------------------------------------------------------------------------ uid
 #if defined(ARDUINO_ARCH_ESP32)
@@ -564,20 +575,20 @@ bool send_sample(uint8_t flags, uint32_t t_us) {
     return true;
 }
 
-void finish_set(uint32_t now_us) {
-    const bool complete = n_fresh == N_CHANNELS;
+// Makes a sample of the set in progress; `complete` when every expected channel came, false after a timeout.
+void finish_set(uint32_t now_us, bool complete) {
     uint8_t flags = 0;
     for (uint8_t ch = 0; ch < N_CHANNELS; ++ch) {
-        if (!channel_fresh[ch]) {
+        if (!(fresh_mask & (1 << ch))) {
             flags |= static_cast<uint8_t>(1 << ch);
             count_timeout();
             ++timeouts_this_second[ch];
         } else if (channel_saturated[ch]) {
             flags |= fp1::FLAG_ADC_SATURATED;
         }
-        channel_fresh[ch] = false;
     }
-    n_fresh = 0;
+    expected_mask = fresh_mask;
+    fresh_mask = 0;
 
     // Conversions that went by while loop() was held up: counted as dropped, their seq numbers used up.
     uint32_t missed = 0;
@@ -614,19 +625,25 @@ void poll_adcs() {
         latest_raw[ch] = raw;
         channel_saturated[ch] = is_saturated(raw);
         ++conversions_this_second[ch];
-        if (!channel_fresh[ch]) {
-            channel_fresh[ch] = true;
-            if (n_fresh++ == 0) {
-                set_started_us = micros();
-            }
+        if (fresh_mask == 0) {
+            set_started_us = micros();
         }
+        fresh_mask |= static_cast<uint8_t>(1 << ch);
     }
     const uint32_t now_us = micros();
-    if (n_fresh == N_CHANNELS) {
-        finish_set(now_us);
-    } else if (n_fresh > 0 ? now_us - set_started_us >= CHANNEL_TIMEOUT_US
-                           : now_us - last_set_us >= CHANNEL_TIMEOUT_US) {
-        finish_set(now_us);
+    // With every channel lost, any one that comes back makes a set at once.
+    const bool complete = expected_mask != 0 ? (fresh_mask & expected_mask) == expected_mask : fresh_mask != 0;
+    if (settling) {
+        if (fresh_mask != ALL_CHANNELS && now_us - adc_ready_since_us < SETTLE_US) {
+            return;
+        }
+        settling = false;
+    }
+    if (complete) {
+        finish_set(now_us, true);
+    } else if (fresh_mask != 0 ? now_us - set_started_us >= CHANNEL_TIMEOUT_US
+                               : now_us - last_set_us >= CHANNEL_TIMEOUT_US) {
+        finish_set(now_us, false);
     }
 }
 
@@ -721,8 +738,8 @@ void setup() {
         }
         send_log("ADC setup failed for at least one channel: its SAMPLEs will be flagged as timed out");
     }
-    const uint32_t now_us = micros();
-    last_set_us = now_us;
+    adc_ready_since_us = micros();
+    last_set_us = adc_ready_since_us;
     next_status_ms = millis() + 1000;
 }
 
