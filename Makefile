@@ -22,6 +22,7 @@ play: $(VENV)/.installed-play
 
 # pytest exits 5 when it collects no test: that is a failure of the suite, said plainly.
 test: $(VENV)/.installed-test
+	@bash tests/tools/install-firmware-toolchain.sh
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(BIN)/python -m pytest -q; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no test" >&2; exit 1; fi; \
