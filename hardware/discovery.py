@@ -45,23 +45,42 @@ def _look_for_wii_board(result: Discovery, sysfs_root: Path = SYSFS_ROOT, dev_ro
             result.found.append((url, describe(board)))
 
 
-def _look_for_serial_plates(result: Discovery) -> None:
+def usb_serial_ports() -> list[str]:
     from serial.tools import list_ports
 
     # Only USB serial adapters can be a plate; the machine's own UARTs (/dev/ttyS*) are always listed.
-    ports = [port.device for port in list_ports.comports() if port.vid is not None]
-    if ports:
-        result.tried.append(f"serial://: ports {', '.join(ports)} exist, but this version cannot talk to "
-                            "an FP1 plate yet")
-    else:
+    return [port.device for port in list_ports.comports() if port.vid is not None]
+
+
+def _look_for_serial_plates(result: Discovery, ports: list[str] | None = None) -> None:
+    """Opens each port and waits for an FP1 HELLO (up to a few seconds for a port that stays silent)."""
+    from hardware.serial_plate import SerialPlateSource
+    from trainer.errors import BoardError
+
+    ports = usb_serial_ports() if ports is None else ports
+    if not ports:
         result.tried.append("serial://: no USB serial port (no Arduino/ESP32 plate plugged in)")
+        return
+    for port in ports:
+        plate = SerialPlateSource(port)
+        try:
+            plate.open()
+        except BoardError as error:
+            text = str(error)
+            result.tried.append(text if text.startswith("serial://") else f"serial://{port}: {text}")
+            continue
+        try:
+            result.found.append((f"serial://{port}", plate.identity))
+        finally:
+            plate.close()
 
 
-def discover_boards(*, sysfs_root: Path = SYSFS_ROOT, dev_root: Path = DEV_INPUT) -> Discovery:
-    """What is attached; `sysfs_root` and `dev_root` point elsewhere in tests."""
+def discover_boards(*, sysfs_root: Path = SYSFS_ROOT, dev_root: Path = DEV_INPUT,
+                    serial_ports: list[str] | None = None) -> Discovery:
+    """What is attached; `sysfs_root`, `dev_root` and `serial_ports` point elsewhere in tests."""
     result = Discovery()
     _look_for_wii_board(result, sysfs_root, dev_root)
-    _look_for_serial_plates(result)
+    _look_for_serial_plates(result, serial_ports)
     return result
 
 

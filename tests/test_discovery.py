@@ -89,3 +89,28 @@ def test_the_machine_itself_answers_without_error():
     if not Path("/sys/class/bluetooth").is_dir():
         assert any("no Bluetooth adapter" in line for line in result.tried)
 
+
+
+def test_serial_ports_are_probed_for_an_fp1_hello(tmp_path):
+    """A real pty with the FP1 device simulator is found; a silent port and a missing one say why not."""
+    import os
+    import pty
+
+    from hardware.discovery import discover_boards
+    from hardware.fp1_device import PlateDevice
+
+    device = PlateDevice(load=(10.0, 10.0, 10.0, 10.0))
+    plate_port = device.start()
+    controller, terminal = pty.openpty()
+    try:
+        result = discover_boards(sysfs_root=tmp_path, dev_root=tmp_path,
+                                 serial_ports=[plate_port, os.ttyname(terminal), "/dev/nonexistent-plate"])
+    finally:
+        device.stop()
+        os.close(controller)
+        os.close(terminal)
+    assert [url for url, _ in result.found] == [f"serial://{plate_port}"]
+    assert "a1b2c3d4e5f6" in result.found[0][1] and "UNCALIBRATED" in result.found[0][1]
+    serial_lines = [line for line in result.tried if line.startswith("serial://")]
+    assert len(serial_lines) == 2
+    assert "no valid FP1 frame" in serial_lines[0] and "no such serial port" in serial_lines[1]
