@@ -121,3 +121,20 @@ def test_replayed_wii_recording_round_trips_through_a_recording_folder(tmp_path,
     standing = original.standing
     np.testing.assert_array_equal(copy.standing, standing)
     np.testing.assert_allclose(copy.cop_x_mm[standing], original.cop_x_mm[standing], atol=6e-4)
+
+
+def test_a_recorded_wii_event_stream_records_with_its_decoder_counters(tmp_path):
+    from hardware.wiiboard import encode_events
+
+    EV_SYN, EV_ABS, HAT0X, HAT0Y, HAT1X, HAT1Y = 0, 3, 0x10, 0x11, 0x12, 0x13
+    events = []
+    for i in range(200):  # 2 s at 100 Hz, 20 kg on each corner, the front-right one changing
+        sec, usec = divmod(i * 10_000, 1_000_000)
+        events += [(sec, usec, EV_ABS, HAT0X, 2000 + i), (sec, usec, EV_ABS, HAT0Y, 2000),
+                   (sec, usec, EV_ABS, HAT1X, 2000), (sec, usec, EV_ABS, HAT1Y, 2000), (sec, usec, EV_SYN, 0, 0)]
+    stream = tmp_path / "board.events"
+    stream.write_bytes(encode_events(events))
+    summary = record_board(f"evdev://{stream}", 10.0, tmp_path / "r")
+    assert summary["counters"]["samples"] == 200 and summary["counters"]["reports"] == 200
+    rows = list(csv.DictReader(open(tmp_path / "r" / "samples.csv", newline="")))
+    assert float(rows[-1]["tr_kg"]) == pytest.approx(21.99) and float(rows[-1]["total_kg"]) == pytest.approx(81.99)

@@ -47,6 +47,8 @@ class _BoardNotes:
             for t_s, kind, detail in source.drain_events():
                 writer.add_event(t_s, kind, detail)
         counters = getattr(source, "counters", None)
+        if dataclasses.is_dataclass(counters):  # the Wii board's decoder keeps its counters as a dataclass
+            counters = dataclasses.asdict(counters)
         if isinstance(counters, dict):
             writer.summary["counters"].update(counters)
         if writer.summary["board_identity"] != source.identity:
