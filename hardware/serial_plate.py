@@ -504,14 +504,19 @@ class SerialPlateSource:
         store = self._store or CalibrationStore()
         calibration = store.get(device_id)
         self.device_id = device_id
+        self.use_calibration(calibration)
+        if not calibration.calibrated:
+            self._event(time.monotonic(), "uncalibrated", f"no calibration stored for {device_id}: "
+                                                          "kilograms from nominal gains")
+
+    def use_calibration(self, calibration: Calibration) -> None:
+        """Convert from now on with this calibration (`calibrate` hands over the one it just made). The reader
+        thread picks up the new tare and gains at its next sample: each is replaced as a whole tuple."""
         self.calibration = calibration
         self.calibrated = calibration.calibrated
         self._tare = tuple(float(v) for v in calibration.tare_counts)
         self._gain = tuple(float(v) for v in calibration.gain_kg_per_count)
         self.identity = self._identity_text()
-        if not calibration.calibrated:
-            self._event(time.monotonic(), "uncalibrated", f"no calibration stored for {device_id}: "
-                                                          "kilograms from nominal gains")
 
     def _calibration_text(self) -> str:
         if self.calibration is None:

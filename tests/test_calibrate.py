@@ -80,7 +80,7 @@ def test_procedure_recovers_injected_gain_errors_and_checks_accuracy():
     store = CalibrationStore()
     said = []
     calibration = calibrate_board(plate, mass_kg=10.0, ask=scripted(plate, 10.0), say=said.append, store=store,
-                                  sleep=lambda s: None)
+                                  sleep=lambda s: None, settle_s=0.0)
     np.testing.assert_allclose(calibration.gain_kg_per_count, 1.0 / TRUE_COUNTS_PER_KG, rtol=0.005)
     np.testing.assert_allclose(calibration.tare_counts, OFFSET_COUNTS, atol=20)
     assert calibration.accuracy["cop_error_max_mm"] < 1.0 and calibration.accuracy["total_load_error_max_kg"] < 0.02
@@ -126,3 +126,47 @@ def test_boards_lists_stored_calibrations_with_their_accuracy():
     CalibrationStore().save(calibration)
     run = subprocess.run([sys.executable, "-m", "trainer", "boards"], capture_output=True, text=True, timeout=120)
     assert "calibration  feedc0de" in run.stdout and "COP within 2.5 mm" in run.stdout
+
+
+def test_calibrate_end_to_end_over_a_real_serial_port_recovers_injected_gains():
+    """The FP1 device simulator on a pty, with gain errors injected, through the real serial driver."""
+    import time
+
+    from hardware.fp1_device import PlateDevice
+    from hardware.serial_plate import FP1_PLATE, SerialPlateSource
+
+    gain_error = (0.02, -0.01, 0.0, 0.03)
+    device = PlateDevice(load=None, rate_hz=80.0, gain_error=gain_error, noise_counts=40.0)
+    port = device.start()
+    source = SerialPlateSource(port)
+    spots = {s.name: s for s in default_spots(FP1_PLATE)}
+
+    def ask(prompt):
+        for name, spot in spots.items():
+            if f"on the {name} mark" in prompt:
+                device.place_mass(10.0, spot.x_mm, spot.y_mm, FP1_PLATE)
+                break
+        else:
+            device.place((0.0, 0.0, 0.0, 0.0))
+
+    try:
+        source.open()
+        assert not source.calibrated
+        calibration = calibrate_board(source, mass_kg=10.0, ask=ask, say=lambda line: None, settle_s=0.2,
+                                      measure_s=1.0)
+        expected = 1.0 / (20000.0 * (1.0 + np.array(gain_error)))
+        np.testing.assert_allclose(calibration.gain_kg_per_count, expected, rtol=0.005)
+        assert calibration.accuracy["cop_error_max_mm"] < 2.0
+        # The live board now converts with the new calibration: 10 kg at the centre reads as 10 kg.
+        device.place_mass(10.0, 0.0, 0.0, FP1_PLATE)
+        time.sleep(0.3)
+        source.read()
+        time.sleep(0.3)
+        samples = source.read()
+        assert source.calibrated and samples
+        assert np.mean([s.total_kg for s in samples]) == pytest.approx(10.0, abs=0.05)
+    finally:
+        source.close()
+        device.stop()
+    # And the next time this plate is plugged in, its calibration is found by its uid.
+    assert CalibrationStore().get("a1b2c3d4e5f6").gain_kg_per_count == calibration.gain_kg_per_count

@@ -72,10 +72,15 @@ def collect_raw(source, seconds: float, *, clock=time.monotonic, sleep=time.slee
     raise BoardError(f"{source.url}: only {len(rows)} samples in {2.0 * seconds + 3.0:g} s; is the board connected?")
 
 
-def still_mean(source, counts_per_kg: np.ndarray, say: Callable[[str], None], **collect) -> np.ndarray:
-    """Mean raw counts over MEASURE_S once the board is still (at most TRIES attempts)."""
+def still_mean(source, counts_per_kg: np.ndarray, say: Callable[[str], None], *, settle_s: float = SETTLE_S,
+               measure_s: float = MEASURE_S, **collect) -> np.ndarray:
+    """Mean raw counts over `measure_s`, after `settle_s` of samples are let go by (hands off, the mass stops
+    rocking, the samples in flight from before the prompt pass), once the board is still (at most TRIES tries)."""
+    source.read()
+    if settle_s > 0:
+        collect_raw(source, settle_s, **collect)
     for attempt in range(TRIES):
-        raw = collect_raw(source, MEASURE_S, **collect)
+        raw = collect_raw(source, measure_s, **collect)
         spread_kg = raw.std(axis=0) / counts_per_kg
         if np.all(spread_kg < STILL_KG):
             return raw.mean(axis=0)
