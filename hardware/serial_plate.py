@@ -170,7 +170,7 @@ def open_error_text(path: str, error: BaseException) -> str:
             group = "dialout"
         return (f"permission denied on {path}: add yourself to the '{group}' group "
                 f"(sudo usermod -aG {group} $USER, then log out and in) or install the udev rule in "
-                f"docs/hardware-serial.md")
+                f"docs/hardware.md")
     if code in (errno.EBUSY, errno.EAGAIN):
         return (f"{path} is busy: another program has it open (a serial monitor, another balance-trainer, "
                 f"ModemManager); close it and try again")

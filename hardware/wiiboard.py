@@ -2,7 +2,7 @@
 
 What the kernel sends
 ---------------------
-Once paired and connected (docs/hardware-wii.md), the `hid-wiimote` driver (Linux >= 3.11) makes an input device
+Once paired and connected (docs/hardware.md), the `hid-wiimote` driver (Linux >= 3.11) makes an input device
 named "Nintendo Wii Remote Balance Board". It reads the board's factory calibration (0, 17 and 34 kg per sensor)
 and reports each sensor already calibrated, 1 unit = 10 g, 0 to 65535, clamped at 0 from below:
     ABS_HAT0X = top-right, ABS_HAT0Y = bottom-right, ABS_HAT1X = top-left, ABS_HAT1Y = bottom-left,
@@ -74,7 +74,7 @@ UDEV_RULE = ('SUBSYSTEM=="input", KERNEL=="event*", ATTRS{name}=="Nintendo Wii R
              'TAG+="uaccess"')
 UDEV_RULE_FILE = "/etc/udev/rules.d/70-wii-balance-board.rules"
 PERMISSION_FIX = (f"put the line  {UDEV_RULE}  in {UDEV_RULE_FILE}, run 'sudo udevadm control --reload-rules', "
-                  "then switch the board off and on (see docs/hardware-wii.md)")
+                  "then switch the board off and on (see docs/hardware.md)")
 
 INPUT_EVENT = struct.Struct("llHHi")  # struct input_event, native: 24 bytes on 64-bit Linux
 EVENT_SIZE = INPUT_EVENT.size
@@ -354,7 +354,7 @@ def why_no_wii_board(sysfs_root: Path = SYSFS_ROOT) -> str:
         return (f"no Bluetooth adapter ({Path(sysfs_root) / 'class' / 'bluetooth'} is empty or missing): plug one in "
                 "or switch Bluetooth on, then pair the board")
     return ("no Wii Balance Board among the kernel's input devices: press the red sync button under its battery "
-            "cover and connect it with bluetoothctl (docs/hardware-wii.md)")
+            "cover and connect it with bluetoothctl (docs/hardware.md)")
 
 
 def describe(device: InputDevice) -> str:
