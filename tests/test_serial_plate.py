@@ -96,7 +96,11 @@ def test_samples_carry_what_the_plate_sent_on_nominal_gains_when_uncalibrated(ma
         raw = (s.raw_tl, s.raw_tr, s.raw_bl, s.raw_br)
         assert device.sent[0][s.seq] == raw
         assert s.corners_kg == pytest.approx(tuple(r / 20000.0 for r in raw), abs=1e-12)
-    assert [s.seq for s in samples] == list(range(samples[0].seq, samples[0].seq + len(samples)))
+    seqs = [s.seq for s in samples]
+    assert seqs == sorted(set(seqs))
+    # Normally nothing is lost; on a starved machine a sample may be, and then it must be counted as a gap.
+    missing = set(range(seqs[0], seqs[-1] + 1)) - set(seqs)
+    assert len(missing) <= source.samples_missing and len(missing) < len(samples) / 10
     t_s = np.array([s.t_s for s in samples])
     assert np.all(np.diff(t_s) >= 0) and t_s[-1] <= time.monotonic()
     assert np.median(np.diff(t_s)) == pytest.approx(1 / 200.0, rel=0.05)
