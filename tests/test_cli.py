@@ -122,3 +122,18 @@ def test_long_batches_show_progress_on_a_terminal_and_keep_stdout_clean(shared_d
     assert run.returncode == 0
     assert b"analyzed 12/12 files" in shown and b"analyzed 1/12 files" in shown
     assert len(run.stdout.strip().splitlines()) == 12  # one JSON object per file, nothing else
+
+
+@pytest.mark.parametrize("url, message", [
+    ("serial:///dev/no-such-plate", "no such serial port"),
+    ("evdev:///dev/input/event-none", "does not exist"),
+    ("wiiboard://", "wiiboard://"),
+    ("mouse://?weight_kg=heavy", "'weight_kg' must be a number"),
+])
+@pytest.mark.parametrize("command", ["play", "record"])
+def test_a_board_that_is_not_there_is_one_line_for_play_and_record(command, url, message, tmp_path):
+    extra = ["--seconds", "1"] + (["--out", str(tmp_path / "r")] if command == "record" else [])
+    run = run_cli(command, "--board", url, *extra)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
