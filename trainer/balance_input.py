@@ -121,7 +121,7 @@ class _Ring:
 class BalanceInput:
     def __init__(self, source: LoadSource, *, history_s: float = 30.0, lowpass_hz: float | None = None,
                  fs_hz: float | None = None, sync: str = "auto", stale_after_s: float = STALE_AFTER_S,
-                 min_standing_kg: float = MIN_STANDING_KG):
+                 min_standing_kg: float = MIN_STANDING_KG, sample_sink=None):
         if history_s <= 0:
             raise ValueError(f"history_s must be positive, not {history_s}")
         if sync not in ("auto", "live", "sample-time"):
@@ -131,6 +131,7 @@ class BalanceInput:
         if sync == "auto":
             sync = "live" if source.paced else "sample-time"
         self.source = source
+        self.sample_sink = sample_sink  # e.g. RecordingWriter.add_samples: every raw sample, as it arrives
         self.sync = sync
         self.history_s = float(history_s)
         self.stale_after_s = float(stale_after_s)
@@ -176,6 +177,8 @@ class BalanceInput:
             return 0
         if not samples:
             return 0
+        if self.sample_sink is not None:
+            self.sample_sink(samples)
         rows = np.empty((len(samples), _N_COLUMNS))
         rows[:, _T] = [s.t_s for s in samples]
         rows[:, _TL:_BR + 1] = [s.corners_kg for s in samples]
