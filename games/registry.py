@@ -14,4 +14,9 @@ def game_class(name: str):
     if name not in GAMES:
         raise ValueError(f"unknown game '{name}' (known: {', '.join(GAMES)})")
     module, cls = GAMES[name]
-    return getattr(importlib.import_module(module), cls)
+    try:
+        return getattr(importlib.import_module(module), cls)
+    except ModuleNotFoundError as error:
+        if error.name != module:
+            raise  # a real bug inside the game, not a game this version lacks
+        raise ValueError(f"the game '{name}' is not part of this version yet") from None

@@ -73,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the known mass you will put on the marks (default 10 kg)")
     calibrate.add_argument("--check-only", action="store_true", help="only the accuracy check, keep the gains")
 
+    game = commands.add_parser("game", help="one round of a game; --headless plays it without a window")
+    game.add_argument("name", choices=("foot-taps", "single-leg", "step-down"))
+    game.add_argument("--board", required=True, help="board URL")
+    game.add_argument("--headless", action="store_true", help="no window: print the scores")
+    game.add_argument("--seconds", type=_non_negative_seconds, help="round length (default: the game's)")
+    game.add_argument("--setup", help="foot-taps: target|clock; step-down: step|landing")
+    game.add_argument("--leg", choices=("left", "right"), default="right")
+    game.add_argument("--level", type=int, default=1)
+    game.add_argument("--eyes", choices=("open", "closed"), default="open")
+    game.add_argument("--weight-kg", type=_positive_kg, help="body weight (default: weighed on the board)")
+    game.add_argument("--foam", action="store_true", help="standing on a foam pad")
+    game.add_argument("--user", help="who is playing")
+    game.add_argument("--out", help="write the round's recording folder (samples, events, scores) here")
+    game.add_argument("--json", action="store_true", help="the scores as one JSON object")
+
     commands.add_parser("boards", help="which boards are attached, and why not where none is")
     return parser
 
@@ -159,6 +174,33 @@ def _command_calibrate(args) -> int:
     return 0
 
 
+def _command_game(args) -> int:
+    from games.headless import play_headless
+    from games.round import RoundOptions
+
+    if not args.headless:
+        raise BalanceTrainerError("the game window comes with 'balance-trainer play'; add --headless to play a "
+                                  "round without a window")
+    board_url = args.board
+    if board_url.startswith("replay://") and "speed=" not in board_url:
+        # B.3: a replay is played on the recording's own time, as fast as the machine allows.
+        board_url += ("&" if "?" in board_url else "?") + "speed=max"
+    options = RoundOptions(setup=args.setup, leg=args.leg, level=args.level, eyes=args.eyes,
+                           weight_kg=args.weight_kg, seconds=args.seconds, foam=args.foam)
+    try:
+        result = play_headless(args.name, board_url, options, out_folder=args.out)
+    except ValueError as error:
+        raise BalanceTrainerError(str(error)) from None
+    if args.json:
+        print(json.dumps({"game": result.game, "setup": result.setup, "valid": result.valid,
+                          "scores": result.scores}))
+    else:
+        print(f"{result.game} ({result.setup or 'default set-up'}){'' if result.valid else ' - NOT VALID'}")
+        for name, value in result.scores.items():
+            print(f"  {name:28s} {value:.6g}" if isinstance(value, float) else f"  {name:28s} {value}")
+    return 0
+
+
 def _command_boards(args) -> int:
     from hardware.discovery import discover_boards, fallback_board_url
 
@@ -184,7 +226,7 @@ def _print_calibrations() -> None:
 
 
 COMMANDS = {"play": _command_play, "analyze": _command_analyze, "record": _command_record,
-            "calibrate": _command_calibrate, "boards": _command_boards}
+            "calibrate": _command_calibrate, "game": _command_game, "boards": _command_boards}
 
 
 def main(argv: list[str] | None = None) -> int:
