@@ -132,9 +132,11 @@ def main() -> int:
         print(f"bench: the shared recordings are missing ({SHARED})", file=sys.stderr)
         return 1
     rows: list[tuple[str, str, str, str]] = []
-    from serial_bench import bench_serial  # bench/ is this script's folder, first on sys.path
+    from games_bench import bench_games, bench_latency  # bench/ is this script's folder, first on sys.path
+    from serial_bench import bench_serial
 
-    for step in (bench_profiles, bench_streaming, bench_batch, bench_startup, bench_serial):
+    for step in (bench_profiles, bench_streaming, bench_batch, bench_startup, bench_serial, bench_games,
+                 bench_latency):
         print(f"bench: {step.__name__[6:]} ...", file=sys.stderr, flush=True)
         step(rows)
     header = ("what", "median", "target", "verdict")
