@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"balance-trainer {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
-    play = commands.add_parser("play", help="the live view of a board")
+    play = commands.add_parser("play", help="the trainer in a window: weighing, the games, the live view")
     play.add_argument("--board", default="auto", help="board URL (default: auto)")
     play.add_argument("--user", help="who is playing")
     play.add_argument("--db", help="database URL")
@@ -134,12 +134,13 @@ def _resolve_board(url: str) -> tuple[str, str | None]:
 
 def _command_play(args) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame's banner is not ours to print
-    from games.live_view import run_live_view
+    from games.trainer_app import run_trainer_app
     from hardware.sources import open_source
 
     url, notice = _resolve_board(args.board)
     source = open_source(url)
-    return run_live_view(source, notice=notice, seconds=args.seconds, screenshot_path=args.screenshot)
+    return run_trainer_app(source, user=args.user, notice=notice, seconds=args.seconds,
+                           screenshot_path=args.screenshot)
 
 
 def _command_record(args) -> int:

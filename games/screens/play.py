@@ -1,0 +1,228 @@
+"""A round from start to results: the 3-2-1 countdown, the round itself (with the overlay while the board is
+lost: the round pauses its own clock, this screen says why), and the results beside last time and the best."""
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from games import style
+from games.round import RoundOptions
+from games.score_meta import better, score_meta
+from games.screens.cards import GameChoice
+from games.screens.history import last_and_best, new_round_folder, past_rounds
+from games.screens.ui import MARGIN_PX, Screen, Services, clip, format_value, is_click, is_confirm
+from hardware.sources import SourceState
+from trainer.recorder import RecordingWriter
+
+COUNTDOWN_S = 3.0
+OVERLAY_FILL = (0, 0, 0, 190)
+
+
+def round_options(services: Services, choice: GameChoice) -> RoundOptions:
+    return RoundOptions(setup=choice.setup, leg=services.settings.leg, weight_kg=services.body_weight_kg,
+                        foam=choice.foam)
+
+
+class CountdownScreen(Screen):
+    """3, 2, 1 in very large type, then the round replaces it. A game that cannot start says why here."""
+
+    def __init__(self, services: Services, choice: GameChoice):
+        super().__init__(services)
+        self.choice = choice
+        self.error: str | None = None
+
+    @property
+    def remaining(self) -> int:
+        return max(1, math.ceil(COUNTDOWN_S - self.t_s - 1e-9))
+
+    def handle(self, event) -> None:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE or (self.error and (is_confirm(event)
+                                                                                              or is_click(event))):
+            self.finished = True
+
+    def tick(self, dt_s: float) -> None:
+        if self.error is None and self.t_s >= COUNTDOWN_S - 1e-9:
+            try:
+                round_class = self.services.game_class(self.choice.game)
+                game_round = round_class(self.services.board, round_options(self.services, self.choice))
+            except (ValueError, ImportError) as error:
+                self.error = f"{self.choice.title} cannot start: {error}"
+                return
+            self.services.stack.replace(RoundScreen(self.services, self.choice, game_round))
+
+    def draw(self, surface) -> None:
+        surface.fill(style.BACKGROUND)
+        width, height = self.size
+        self.title(surface, self.choice.title)
+        if self.error:
+            self.lines(surface, self.error, 1.2, style.WARN, (MARGIN_PX, height // 3), width - 2 * MARGIN_PX)
+            self.keys_line(surface, "Enter or Esc: back")
+            return
+        self.text(surface, str(self.remaining), 10.0, style.YELLOW, (width // 2, height // 2), anchor="center")
+        self.text(surface, "Get ready", 1.6, style.TEXT, (width // 2, height - 120), anchor="center")
+        self.keys_line(surface, "Esc: back")
+
+
+def pause_message(state: SourceState) -> tuple[str, str]:
+    """(headline, what happens) for the overlay while the round is paused."""
+    if state is SourceState.DISCONNECTED:
+        return "Board lost — waiting for it to come back", "The round is paused. Reconnect the board; Esc ends it."
+    if state is SourceState.CONNECTING:
+        return "Waiting for the board", "The round starts when it sends data."
+    return "No data from the board", "The round is paused and goes on when data comes back."
+
+
+class RoundScreen(Screen):
+    """Runs a GameRound, records it as a B.4 folder, draws the pause overlay; on the round's end, the results."""
+
+    def __init__(self, services: Services, choice: GameChoice, game_round):
+        super().__init__(services)
+        self.choice = choice
+        self.round = game_round
+        self.writer: RecordingWriter | None = None
+        self.folder = None
+        self.write_error: str | None = None
+
+    def enter(self) -> None:
+        board = self.services.board
+        source = board.source
+        self.folder = new_round_folder(self.services.rounds_dir, self.choice.game)
+        try:
+            self.writer = RecordingWriter(self.folder, board_url=getattr(source, "url", ""),
+                                          board_identity=getattr(source, "identity", ""), geometry=board.geometry)
+        except OSError as error:
+            self.write_error, self.writer = f"this round is not saved: {error}", None
+        board.sample_sink = self.writer.add_samples if self.writer else None
+        self.round.enter()
+
+    def exit(self) -> None:
+        self.services.board.sample_sink = None
+        self.round.exit()
+        if self.writer is not None:
+            self.writer.close()  # a round left early keeps its samples, with no scores
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.round.round.paused)
+
+    def handle(self, event) -> None:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.finished = True  # the round is abandoned: not scored
+            return
+        self.round.handle(event)
+
+    def update(self, dt_s: float) -> None:
+        self.t_s += dt_s
+        self.services.button_presses()  # a press during a round means nothing: dropped, not kept for later
+        self.round.update(dt_s)
+        self.frame = self.services.board.frame
+        if self.round.finished:
+            self._finish()
+
+    def _finish(self) -> None:
+        scores = dict(self.round.scores())
+        valid = self.services.board.error is None and not self.paused
+        options = round_options(self.services, self.choice)
+        summary_scores = {"game": self.choice.game, "setup": self.round.setup, "valid": valid,
+                          "user": self.services.user, "options": vars(options) if hasattr(options, "__dict__")
+                          else {}, **scores}
+        if self.writer is not None:
+            for event in self.round.round.events:
+                self.writer.add_event(event.t_s, event.kind, event.detail)
+            self.writer.summary["scores"] = summary_scores
+            self.writer.close()
+        self.services.board.sample_sink = None
+        earlier = past_rounds(self.services.rounds_dir, self.choice.game, setup=self.round.setup,
+                              foam=self.choice.foam, user=self.services.user, exclude=self.folder)
+        last, best = last_and_best(earlier)
+        self.services.stack.replace(ResultsScreen(self.services, self.choice, scores, last, best, valid=valid,
+                                                  note=self.write_error))
+
+    def draw(self, surface) -> None:
+        self.round.draw(surface)
+        if self.paused:
+            draw_pause_overlay(surface, self.services, self.services.board.frame.state)
+
+
+def draw_pause_overlay(surface, services: Services, state: SourceState) -> None:
+    width, height = surface.get_size()
+    shade = pygame.Surface((width, height), pygame.SRCALPHA)
+    shade.fill(OVERLAY_FILL)
+    surface.blit(shade, (0, 0))
+    band = pygame.Rect(0, height // 2 - 110, width, 220)
+    pygame.draw.rect(surface, style.PANEL, band)
+    pygame.draw.rect(surface, style.WARN, band, width=6)
+    headline, detail = pause_message(state)
+    font = services.font(1.8)
+    headline = clip(headline, font, width - 2 * MARGIN_PX)
+    image = font.render(headline, True, style.YELLOW)
+    surface.blit(image, image.get_rect(center=(width // 2, band.centery - 35)))
+    small = services.font(1.1)
+    image = small.render(clip(detail, small, width - 2 * MARGIN_PX), True, style.TEXT)
+    surface.blit(image, image.get_rect(center=(width // 2, band.centery + 45)))
+
+
+RESULT_COLUMNS = (0.0, 0.46, 0.64, 0.82)  # fractions of the table's width: score, this round, last time, best
+
+
+class ResultsScreen(Screen):
+    def __init__(self, services: Services, choice: GameChoice, scores: dict, last: dict, best: dict, *,
+                 valid: bool = True, note: str | None = None):
+        super().__init__(services)
+        self.choice = choice
+        self.scores = scores
+        self.last = last
+        self.best = best
+        self.valid = valid
+        self.note = note
+
+    def rows(self) -> list[tuple[str, str, str, str, bool | None, bool]]:
+        """(label, this round, last time, best, better than last time?, a new best?) per score."""
+        rows = []
+        for name, value in self.scores.items():
+            label, unit, higher = score_meta(name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            last, best = self.last.get(name), self.best.get(name)
+            vs_last = better(name, value, last) if number and last is not None else None
+            new_best = bool(self.valid and number and higher is not None
+                            and (best is None or better(name, value, best)))
+            rows.append((label, format_value(value, unit), format_value(last, unit),
+                         format_value(best, unit) if higher is not None else "", vs_last, new_best))
+        return rows
+
+    def handle(self, event) -> None:
+        if is_confirm(event) or is_click(event) or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.finished = True
+
+    def draw(self, surface) -> None:
+        surface.fill(style.BACKGROUND)
+        width, height = self.size
+        y = self.title(surface, f"Results: {self.choice.title}")
+        if not self.valid:
+            y = self.text(surface, "Not valid: the board went away during the round", 1.0, style.BAD,
+                          (MARGIN_PX, y)).bottom + 8
+        table_w = width - 2 * MARGIN_PX
+        xs = [MARGIN_PX + int(f * table_w) for f in RESULT_COLUMNS]
+        for x, head in zip(xs, ("Score", "This round", "Last time", "Best")):
+            self.text(surface, head, 1.0, style.MUTED, (x, y))
+        y += self.font(1.0).get_linesize() + 8
+        rows = self.rows()
+        if not rows:
+            self.text(surface, "This round has no scores.", 1.2, style.TEXT, (MARGIN_PX, y))
+        row_h = self.font(1.1).get_linesize() + 8
+        for label, now, last, best, vs_last, new_best in rows:
+            if y + row_h > height - 70:
+                break
+            self.text(surface, clip(label, self.font(1.1), xs[1] - xs[0] - 10), 1.1, style.TEXT, (xs[0], y))
+            colour = style.GOOD if vs_last else style.BAD if vs_last is False else style.TEXT
+            marker = " ▲" if vs_last else " ▼" if vs_last is False else ""
+            self.text(surface, now + marker, 1.1, colour, (xs[1], y))
+            self.text(surface, last, 1.1, style.MUTED, (xs[2], y))
+            self.text(surface, "new best!" if new_best else best, 1.1, style.YELLOW if new_best else style.MUTED,
+                      (xs[3], y))
+            y += row_h
+        if self.note:
+            self.text(surface, clip(self.note, self.font(0.9), table_w), 0.9, style.WARN,
+                      (MARGIN_PX, height - 56), anchor="bottomleft")
+        self.keys_line(surface, "▲ better than last time, ▼ worse    Enter or board button: back to the games")
