@@ -243,12 +243,12 @@ class SingleLegRound(GameRound):
         if self.phase != "holding" or not self._held:
             return {"hold_s": 0.0, "time_in_zone_pct": 0.0, "sway_velocity_mm_s": math.nan,
                     "sway_area_ellipse95_mm2": math.nan, "touch_downs": 0.0,
-                    "body_weight_kg": math.nan if self.body_weight_kg is None else self.body_weight_kg, **extras}
+                    "body_weight_kg": math.nan if self.body_weight_kg is None else float(self.body_weight_kg), **extras}
         rows = np.concatenate(self._held)
         scores = score_single_leg(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], target_x_mm=self.target_mm[0],
                                   target_y_mm=self.target_mm[1], target_radius_mm=self.target_radius_mm,
                                   body_weight_kg=self.body_weight_kg, round_s=self.round_s)
-        return {**scores, "body_weight_kg": self.body_weight_kg, **extras}
+        return {**scores, "body_weight_kg": float(self.body_weight_kg), **extras}
 
     # --- drawing -----------------------------------------------------------------------------------------------
     def draw_game(self, surface) -> None:
