@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pygame
 
 from games import style
-from games.screens.ui import MARGIN_PX, Screen, Services, is_back, is_click, is_confirm
+from games.screens.ui import MARGIN_PX, Screen, Services, is_back, is_click, is_confirm, wrap
 
 SAFETY_LINE = "Stop if you feel sharp pain. Keep a wall or a chair within reach."
 
@@ -91,7 +91,7 @@ class InstructionCard(Screen):
         surface.fill(style.BACKGROUND)
         width, height = self.size
         y = self.title(surface, self.choice.title)
-        picture = pygame.Rect(MARGIN_PX, y + 10, width // 2 - MARGIN_PX, height - y - 200)
+        picture = pygame.Rect(MARGIN_PX, y + 10, width // 2 - MARGIN_PX, height - y - 226)
         draw_setup(surface, self.choice.picture, picture, leg=self.services.settings.leg,
                    font=self.font(0.8))
         x = width // 2 + 20
@@ -100,10 +100,14 @@ class InstructionCard(Screen):
             text_y = self.lines(surface, line, 1.2, style.TEXT, (x, text_y), width - x - MARGIN_PX) + 14
         text_y = self.lines(surface, f"Leg: {self.services.settings.leg}", 1.0, style.MUTED, (x, text_y),
                             width - x - MARGIN_PX) + 14
-        pygame.draw.rect(surface, style.BAD, pygame.Rect(MARGIN_PX - 12, height - 196, width - 2 * MARGIN_PX + 24,
-                                                         36), width=0, border_radius=6)
-        self.text(surface, SAFETY_LINE, 1.0, style.TEXT,
-                  (MARGIN_PX, height - 178), anchor="midleft")
+        # The safety line is never cut short: it wraps (large text), and the band grows upwards.
+        safety = wrap(SAFETY_LINE, self.font(1.2), width - 2 * MARGIN_PX)
+        line_h = self.font(1.2).get_linesize()
+        band = pygame.Rect(MARGIN_PX - 12, 0, width - 2 * MARGIN_PX + 24, line_h * len(safety) + 12)
+        band.bottom = height - 160
+        pygame.draw.rect(surface, style.BAD, band, border_radius=6)
+        for i, line in enumerate(safety):
+            self.text(surface, line, 1.2, style.TEXT, (MARGIN_PX, band.top + 6 + i * line_h))
         for name, rect in card_buttons(self.size):
             focused = name == self.focus
             pygame.draw.rect(surface, style.YELLOW if focused else style.PANEL, rect, border_radius=10)
@@ -139,9 +143,12 @@ def draw_setup(surface, picture: str, box: pygame.Rect, *, leg: str = "right", f
     font = font or style.font(24)
     pygame.draw.rect(surface, style.PANEL, box, border_radius=12)
     # The board: 511 x 316 mm, as large as the box allows with room around it.
-    scale = min(box.width * 0.55 / 511, box.height * 0.45 / 316)
+    with_step = picture in ("step", "landing")
+    scale = min(box.width * 0.55 / 511, box.height * (0.34 if with_step else 0.45) / 316)
     board = pygame.Rect(0, 0, int(511 * scale), int(316 * scale))
-    board.center = (box.centerx, box.centery - (box.height // 10 if picture in ("step", "landing") else 0))
+    board.center = box.center
+    if with_step:
+        board.top = box.top + 48
     foot_px = int(260 * scale)
     side = 1 if leg == "right" else -1  # the stance leg's side, to the player's right on screen
     if picture in ("step", "landing"):
@@ -189,6 +196,10 @@ def draw_setup(surface, picture: str, box: pygame.Rect, *, leg: str = "right", f
         _foot(surface, target, foot_px, FOOT_UP, filled=False)
         pygame.draw.line(surface, FOOT_UP, (target[0], step_y - foot_px // 4), (target[0], target[1] + foot_px // 2),
                          3)
-        _label(surface, font, "down lightly" if picture == "step" else "land softly",
-               (target[0], board.top - 18), FOOT_UP)
-    _label(surface, font, "front ↑", (box.right - 60, box.top + 20))
+        label = font.render("down lightly" if picture == "step" else "land softly", True, FOOT_UP)
+        where = {"midright": (target[0] - foot_px // 3, target[1])} if side > 0 else \
+            {"midleft": (target[0] + foot_px // 3, target[1])}
+        surface.blit(label, label.get_rect(**where))
+    _label(surface, font, "front", (box.right - 60, box.top + 44))
+    tip = (box.right - 60, box.top + 12)
+    pygame.draw.polygon(surface, style.MUTED, [tip, (tip[0] - 9, tip[1] + 14), (tip[0] + 9, tip[1] + 14)])

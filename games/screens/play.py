@@ -212,12 +212,14 @@ class ResultsScreen(Screen):
             self.text(surface, "This round has no scores.", 1.2, style.TEXT, (MARGIN_PX, y))
         row_h = self.font(1.1).get_linesize() + 8
         for label, now, last, best, vs_last, new_best in rows:
-            if y + row_h > height - 70:
+            if y + row_h > height - 80:
                 break
             self.text(surface, clip(label, self.font(1.1), xs[1] - xs[0] - 10), 1.1, style.TEXT, (xs[0], y))
             colour = style.GOOD if vs_last else style.BAD if vs_last is False else style.TEXT
-            marker = " ▲" if vs_last else " ▼" if vs_last is False else ""
-            self.text(surface, now + marker, 1.1, colour, (xs[1], y))
+            value_rect = self.text(surface, now, 1.1, colour, (xs[1], y))
+            if vs_last is not None:  # not colour alone: a triangle pointing up (better) or down (worse)
+                draw_triangle(surface, colour, (value_rect.right + 18, value_rect.centery), value_rect.height // 3,
+                              up=vs_last)
             self.text(surface, last, 1.1, style.MUTED, (xs[2], y))
             self.text(surface, "new best!" if new_best else best, 1.1, style.YELLOW if new_best else style.MUTED,
                       (xs[3], y))
@@ -225,4 +227,16 @@ class ResultsScreen(Screen):
         if self.note:
             self.text(surface, clip(self.note, self.font(0.9), table_w), 0.9, style.WARN,
                       (MARGIN_PX, height - 56), anchor="bottomleft")
-        self.keys_line(surface, "▲ better than last time, ▼ worse    Enter or board button: back to the games")
+        legend_y = height - 64
+        draw_triangle(surface, style.GOOD, (MARGIN_PX + 10, legend_y), 9, up=True)
+        x = self.text(surface, "better than last time", 0.9, style.MUTED, (MARGIN_PX + 26, legend_y),
+                      anchor="midleft").right
+        draw_triangle(surface, style.BAD, (x + 30, legend_y), 9, up=False)
+        self.text(surface, "worse", 0.9, style.MUTED, (x + 46, legend_y), anchor="midleft")
+        self.keys_line(surface, "Enter, click or the board's button: back to the games")
+
+
+def draw_triangle(surface, colour, centre, half_px: int, *, up: bool) -> None:
+    x, y = centre
+    tip = -half_px if up else half_px
+    pygame.draw.polygon(surface, colour, [(x - half_px, y - tip), (x + half_px, y - tip), (x, y + tip)])
