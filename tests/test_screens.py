@@ -456,3 +456,13 @@ def test_the_app_runs_on_the_simulator_and_saves_a_screenshot(tmp_path):
     assert run_trainer_app(source, user="Ann", seconds=0.5, screenshot_path=shot, realtime=False) == 0
     assert shot.stat().st_size > 10_000
     assert source.state is not SourceState.STREAMING
+
+
+def test_the_board_button_leaves_the_live_view_without_a_press_left_over_for_the_menu(services):
+    services.stack.push(GameMenu(services))
+    menu = services.stack.top
+    menu.activate("live-view")
+    services.board.source.presses = 1
+    run(services, 2 * FIXED_STEP_S)
+    assert services.stack.top is menu and menu.selected == 0
+    assert services.board.source.presses == 0

@@ -7,7 +7,7 @@ import pygame
 from games import style
 from games.screens.cards import GAME_CHOICES, InstructionCard
 from games.screens.ui import (
-    LEGS, MARGIN_PX, ORIENTATIONS, Screen, Services, clip, is_back, is_click, is_confirm, wrap,
+    LEGS, MARGIN_PX, ORIENTATIONS, Screen, Services, clip, is_click, is_confirm, wrap,
 )
 
 GRID_COLUMNS = 3
@@ -108,15 +108,23 @@ class GameMenu(Screen):
 
 
 def make_live_view(services: Services):
-    """The existing live view, on the session's board, as one more screen (Esc comes back)."""
+    """The existing live view, on the session's board, as one more screen (Esc or the board's button comes back)."""
     from games.live_view import Fonts, LiveViewScene
 
     try:
         from trainer.measures.default import sway_summary
     except ImportError:
         sway_summary = None
-    return LiveViewScene(services.board, Fonts(), identity=services.board.source.identity, sway_summary=sway_summary,
-                         size=services.size)
+
+    class BoardLiveView(LiveViewScene):
+        # The board's button must not pile up presses here that the menu would take as Enter afterwards.
+        def update(self, dt_s: float) -> None:
+            super().update(dt_s)
+            if services.button_presses():
+                self.finished = True
+
+    return BoardLiveView(services.board, Fonts(), identity=services.board.source.identity,
+                         sway_summary=sway_summary, size=services.size)
 
 
 SETTING_KEYS = ("board_url", "orientation", "sound", "leg", "large_text", "done")
@@ -126,8 +134,8 @@ SETTING_LABELS = {"board_url": "Board", "orientation": "Board orientation", "sou
 
 def setting_rects(size, large_text: bool) -> list[pygame.Rect]:
     width, _ = size
-    row_h = int(style.text_px(1.3, large_text) * 1.6)
-    return [pygame.Rect(MARGIN_PX, MENU_TOP_PX + i * (row_h + 10), width - 2 * MARGIN_PX, row_h)
+    row_h = int(style.text_px(1.3, large_text) * 1.4)
+    return [pygame.Rect(MARGIN_PX, MENU_TOP_PX + i * (row_h + 8), width - 2 * MARGIN_PX, row_h)
             for i in range(len(SETTING_KEYS))]
 
 
