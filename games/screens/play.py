@@ -185,8 +185,8 @@ class ResultsScreen(Screen):
             number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
             last, best = self.last.get(name), self.best.get(name)
             vs_last = better(name, value, last) if number and last is not None else None
-            new_best = bool(self.valid and number and higher is not None
-                            and (best is None or better(name, value, best)))
+            # A first round has nothing to beat: "new best" only when it beats an earlier best.
+            new_best = bool(self.valid and number and best is not None and better(name, value, best))
             rows.append((label, format_value(value, unit), format_value(last, unit),
                          format_value(best, unit) if higher is not None else "", vs_last, new_best))
         return rows
