@@ -289,3 +289,15 @@ def test_eyes_closed_tone_with_and_without_a_mixer(scripted_folder):
         pygame.mixer.quit()
     silent = play_headless("single-leg", f"replay://{scripted_folder}?speed=max", options)
     assert silent.scores == pytest.approx(result.scores)
+
+
+def test_the_doc_lists_exactly_the_scores(scripted_folder):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "games-single-leg.md").read_text()
+    section = doc.split("## Scores", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.MULTILINE))
+    result = play_headless("single-leg", f"replay://{scripted_folder}?speed=max",
+                           RoundOptions(weight_kg=WEIGHT_KG, seconds=3.0))
+    assert documented == set(result.scores)
