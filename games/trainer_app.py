@@ -67,6 +67,7 @@ def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str 
                                "SDL_VIDEODRIVER=dummy to run without a screen") from None
         pygame.display.set_caption("balance-trainer")
         services = make_services(source, user=user, notice=notice, size=size)
+        services.apply_sound()
         services.stack.push(StartScreen(services))
         run_scenes(services.stack, screen, seconds=seconds, realtime=realtime)
         if screenshot_path is not None:
@@ -82,5 +83,7 @@ def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str 
             services.stack.clear()  # a round cut short closes its recording
             services.board.source.close()
         source.close()
+        if pygame.mixer.get_init():
+            pygame.mixer.quit()
         pygame.display.quit()
     return 0

@@ -466,3 +466,18 @@ def test_the_board_button_leaves_the_live_view_without_a_press_left_over_for_the
     run(services, 2 * FIXED_STEP_S)
     assert services.stack.top is menu and menu.selected == 0
     assert services.board.source.presses == 0
+
+
+def test_the_sound_setting_starts_and_stops_the_mixer_the_games_play_their_cues_on(services):
+    services.stack.push(SettingsScreen(services))
+    screen = services.stack.top
+    try:
+        services.apply_sound()
+        if not pygame.mixer.get_init():
+            pytest.skip("no sound device, not even SDL's dummy one")
+        screen.change("sound")
+        assert not services.settings.sound and not pygame.mixer.get_init()
+        screen.change("sound")
+        assert services.settings.sound and pygame.mixer.get_init()
+    finally:
+        pygame.mixer.quit()

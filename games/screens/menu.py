@@ -211,6 +211,8 @@ class SettingsScreen(Screen):
             settings.leg = LEGS[(LEGS.index(settings.leg) + 1) % len(LEGS)]
         else:
             setattr(settings, key, not getattr(settings, key))
+            if key == "sound":
+                self.services.apply_sound()
         self._save()
 
     def _save(self) -> None:

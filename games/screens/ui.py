@@ -89,6 +89,17 @@ class Services:
             return 0
         return sum(1 for event in drain() if getattr(event, "pressed", False))
 
+    def apply_sound(self) -> None:
+        """Sound on: start pygame's mixer (the games play their cues only when it runs); off: stop it. A machine
+        without a sound device stays silent."""
+        if self.settings.sound and not pygame.mixer.get_init():
+            try:
+                pygame.mixer.init()
+            except pygame.error:
+                pass  # no sound device: the games' cues are on screen too
+        elif not self.settings.sound and pygame.mixer.get_init():
+            pygame.mixer.quit()
+
     def font(self, scale: float = 1.0) -> pygame.font.Font:
         return style.font(style.text_px(scale, self.settings.large_text))
 
