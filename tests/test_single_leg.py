@@ -36,7 +36,7 @@ from trainer.balance_input import STEP_S, BalanceInput
 from trainer.cop import cop_to_corners
 from trainer.recorder import RecordingWriter
 from trainer.scoring.single_leg import (
-    TOUCH_DOWN_LOAD_S, detect_touch_downs, leg_asymmetry_pct, level_settings, sample_durations_s,
+    OUTSIDE_FOOT_ML_MM, TOUCH_DOWN_LOAD_S, detect_touch_downs, leg_asymmetry_pct, level_settings, sample_durations_s,
     score_single_leg,
 )
 
@@ -147,6 +147,19 @@ def test_a_longer_touch_down_and_no_touch_down():
         if expected:
             assert found[0].start_s == pytest.approx(10.0) and found[0].cause == "load"
             assert found[0].detected_s == pytest.approx(10.0 + TOUCH_DOWN_LOAD_S, abs=0.011)
+
+
+def test_a_foot_put_down_slowly_on_the_board_is_a_touch_down():
+    # The COP slides 100 mm to the side over 1 s at full load (too slow for a jump): the other foot bears weight on
+    # the board once the COP is beyond the standing foot's edge, OUTSIDE_FOOT_ML_MM from where it settled.
+    t = np.arange(1000) / RATE_HZ
+    x = np.clip(t - 3.0, 0.0, 1.0) * 100.0
+    found = detect_touch_downs(t, np.full(len(t), WEIGHT_KG), x, np.zeros(len(t)), body_weight_kg=WEIGHT_KG,
+                               target_x_mm=0.0, target_y_mm=0.0)
+    assert [td.cause for td in found] == ["outside-foot"]
+    first_outside_s = 3.0 + OUTSIDE_FOOT_ML_MM / 100.0
+    assert found[0].start_s == pytest.approx(first_outside_s, abs=0.011)
+    assert found[0].end_s is None  # the foot never came back to the mark
 
 
 def test_sample_durations_skip_gaps_and_leg_asymmetry():

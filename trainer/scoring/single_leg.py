@@ -10,6 +10,9 @@ Touch-down (the other foot takes weight, or the standing foot is put down elsewh
   low sample): the other foot is on the floor. It starts at the first low sample.
 - COP jump: the COP moves more than JUMP_MM within JUMP_WINDOW_S (the other foot put down on the board, or the
   standing foot shifted). It starts when the jump is seen.
+- outside the foot: the COP stays more than OUTSIDE_FOOT_ML_MM to the side of the target centre (where the foot
+  settled) for OUTSIDE_FOOT_S: no COP gets that far out on one foot, so the other foot carries weight on the board
+  (put down too slowly for a jump). It starts at its first outside sample.
 A touch-down ends once, for RECOVER_S without a break, the load is at least RECOVER_LOAD_FRACTION of body weight
 and the COP lies within RECOVER_DISTANCE_MM of the target centre (back on one foot, at the mark); it ends at the
 first sample of that run. Touch-downs cannot overlap: a new one can only start after the last one ended.
@@ -48,6 +51,11 @@ TOUCH_DOWN_LOAD_S = 0.1
 # once it takes a fifth of the weight.
 JUMP_MM = 40.0
 JUMP_WINDOW_S = 0.15
+# A foot is 90-110 mm wide and the settled COP lies within some 20 mm of its middle, so a COP 70 mm to the side is
+# beyond the standing foot's edge: the other foot is bearing weight on the board. Not front-back: rising onto the
+# toes or rocking onto the heel legitimately moves the COP 100 mm and more along the foot.
+OUTSIDE_FOOT_ML_MM = 70.0
+OUTSIDE_FOOT_S = 0.1  # as for the load: longer than a noise spike
 # Back on one foot: the load above 90 % of body weight (hysteresis above the 85 % that starts a touch-down, so noise
 # at the threshold does not make many touch-downs) ...
 RECOVER_LOAD_FRACTION = 0.90
@@ -89,7 +97,7 @@ class TouchDown:
     start_s: float  # load: its first low sample; COP jump: when the jump was seen
     detected_s: float  # when the rule was met (the game learns of it then)
     end_s: float | None  # first sample of the confirmed recovery; None: it lasted to the end of the data
-    cause: str  # "load" | "cop-jump"
+    cause: str  # "load" | "cop-jump" | "outside-foot"
 
 
 class TouchDownDetector:
@@ -104,6 +112,7 @@ class TouchDownDetector:
         self.touch_downs: list[TouchDown] = []
         self._open: TouchDown | None = None  # the touch-down going on
         self._low_since: float | None = None
+        self._outside_since: float | None = None
         self._recover_since: float | None = None
         self._window: deque[tuple[float, float, float]] = deque()  # (t, x, y) of the last JUMP_WINDOW_S
 
@@ -135,6 +144,13 @@ class TouchDownDetector:
                     self._low_since = None
                 if jumped:
                     self._start(TouchDown(t, t, None, "cop-jump"), new)
+                    continue
+                if has_cop and abs(x - self.target[0]) > OUTSIDE_FOOT_ML_MM:
+                    self._outside_since = t if self._outside_since is None else self._outside_since
+                    if t - self._outside_since >= OUTSIDE_FOOT_S - 1e-9:
+                        self._start(TouchDown(self._outside_since, t, None, "outside-foot"), new)
+                elif has_cop:
+                    self._outside_since = None
             else:
                 back = (math.isfinite(total) and total >= self.recover_kg and has_cop
                         and math.hypot(x - self.target[0], y - self.target[1]) <= RECOVER_DISTANCE_MM)
@@ -148,6 +164,7 @@ class TouchDownDetector:
                     self.touch_downs[-1] = ended
                     self._open = None
                     self._low_since = None
+                    self._outside_since = None
         return new
 
     def _start(self, touch_down: TouchDown, new: list[TouchDown]) -> None:
