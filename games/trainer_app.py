@@ -1,8 +1,10 @@
 """`balance-trainer play`: the whole program in a window, as a stack of screens on one board.
 
-Start (board, player) → step-off tare and step-on weighing → game choice → instruction card → 3-2-1 → the round
-(paused, with an overlay, while the board is lost) → results beside last time and the best → back to the choice.
-The live view and the settings are screens of the choice. Keyboard, mouse and the Wii board's button all work.
+Start (board, player) → step-off tare and step-on weighing → game choice → instruction card → 3-2-1 → the
+round (paused, with an overlay, while the board is lost) → results beside last time and the best → back to the
+choice. The live view and the settings are screens of the choice. Keyboard, mouse and the Wii board's button (a
+press is Enter) all work. Rounds are kept under data_dir()/rounds/<game>/<time> (games.screens.history) and the
+settings in data_dir()/settings.json.
 """
 from __future__ import annotations
 

@@ -481,3 +481,19 @@ def test_the_sound_setting_starts_and_stops_the_mixer_the_games_play_their_cues_
         assert services.settings.sound and pygame.mixer.get_init()
     finally:
         pygame.mixer.quit()
+
+
+def test_a_board_button_press_that_leaves_the_weighing_is_not_taken_twice(services):
+    menus = []
+
+    def next_menu():
+        menus.append(GameMenu(services))
+        return menus[-1]
+
+    services.stack.push(StartScreen(services))
+    services.stack.push(WeighScreen(services, next_screen=next_menu))
+    weigh = services.stack.top
+    weigh.phase, weigh.done_s, weigh.weight_kg = "done", 10.0, 70.0  # the weight shown long enough to move on too
+    services.board.source.presses = 1
+    run(services, FIXED_STEP_S)
+    assert len(menus) == 1 and services.stack.top is menus[0] and len(services.stack) == 2

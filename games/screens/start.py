@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 
 from games import style
-from games.screens.ui import MARGIN_PX, Screen, Services, is_back, is_click, is_confirm
+from games.screens.ui import MARGIN_PX, Screen, Services, is_click, is_confirm
 from trainer.errors import TareError
 
 EMPTY_FOR_TARE_S = 1.0  # the board must stay empty this long before it is tared

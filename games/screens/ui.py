@@ -146,6 +146,8 @@ class Screen(Scene):
         self.frame = self.services.board.step(dt_s)
         for _ in range(self.services.button_presses()):
             self.handle(enter_event())
+        if self.services.stack.top is not self or self.finished:
+            return  # the press moved on to another screen: this one has nothing more to do
         self.tick(dt_s)
 
     def tick(self, dt_s: float) -> None:
