@@ -146,13 +146,15 @@ TONE_S = 0.15
 
 
 def make_cue_sounds() -> dict:
-    """{side: pygame Sound} for the eyes-closed cues, or {} where there is no mixer (the game then runs silent)."""
+    """{side: pygame Sound} for the eyes-closed cues, or {} where the mixer is not running (the game then runs
+    silent). The mixer is the app's to start and stop (its sound setting): a round never starts it."""
     try:
-        if not pygame.mixer.get_init():
-            pygame.mixer.init()
-        rate_hz, fmt, channels = pygame.mixer.get_init()
-    except (pygame.error, TypeError):
+        mixer = pygame.mixer.get_init()
+    except pygame.error:
         return {}
+    if not mixer:
+        return {}
+    rate_hz, fmt, channels = mixer
     dtype = {-16: np.int16, 16: np.uint16, -8: np.int8, 8: np.uint8, 32: np.float32}.get(fmt)
     if dtype is None or dtype in (np.uint16, np.uint8):
         return {}  # unsigned formats are unusual enough not to bother: silent, as with no mixer

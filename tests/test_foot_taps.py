@@ -390,10 +390,19 @@ def test_eyes_closed_cues_by_sound_and_plays_without_a_mixer(tmp_path, geometry,
     t, total, x, y, truth = target_script(cues, duration_s=11.0)
     folder = write_folder(tmp_path / "eyes", geometry, t, total, x, y)
     played = []
-    real = foot_taps.make_cue_sounds()
-    if real:  # a mixer (SDL's dummy audio driver) is here: one tone per side, and behind
-        assert set(real) == {LEFT, RIGHT, CENTRE, "back"}
-        assert real[LEFT].get_length() == pytest.approx(foot_taps.TONE_S, abs=0.01)
+    try:
+        pygame.mixer.init()  # SDL's dummy audio driver (conftest)
+    except pygame.error:
+        pass
+    try:
+        real = foot_taps.make_cue_sounds()
+        if pygame.mixer.get_init():  # a running mixer: one tone per side, and two beeps for behind
+            assert set(real) == {LEFT, RIGHT, CENTRE, "back"}
+            assert real[LEFT].get_length() == pytest.approx(foot_taps.TONE_S, abs=0.01)
+            assert real["back"].get_length() > 2 * foot_taps.TONE_S
+    finally:
+        pygame.mixer.quit()
+    assert foot_taps.make_cue_sounds() == {}  # a stopped mixer (sound off) is never started by a round
 
     class Tone:
         def __init__(self, key):
@@ -413,14 +422,14 @@ def test_eyes_closed_cues_by_sound_and_plays_without_a_mixer(tmp_path, geometry,
     assert silent == s and s["hits"] == truth["hits"]
 
 
-def test_mixer_failure_means_no_sounds(monkeypatch):
+def test_a_broken_mixer_means_no_sounds(monkeypatch):
     from games import foot_taps
 
     def broken(*args, **kwargs):
-        raise pygame.error("no audio device")
+        raise pygame.error("audio device gone")
 
-    monkeypatch.setattr(pygame.mixer, "get_init", lambda: None)
-    monkeypatch.setattr(pygame.mixer, "init", broken)
+    monkeypatch.setattr(pygame.mixer, "get_init", lambda: (44100, -16, 2))
+    monkeypatch.setattr(pygame.sndarray, "make_sound", broken)
     assert foot_taps.make_cue_sounds() == {}
 
 
