@@ -351,3 +351,31 @@ def test_screenshot_shows_the_cop_marker_where_board_to_screen_puts_it(tmp_path,
     px, py = board_to_screen(game.frame.cop_x_mm, game.frame.cop_y_mm, source.geometry, board_view_rect((1280, 720)))
     assert tuple(surface.get_at((px, py)))[:3] == style.MARKER
     source.close()
+
+
+def test_cue_tick_with_and_without_a_mixer(step_recording):
+    """With a mixer the cues tick; without one the round plays the same, silently."""
+    folder, _ = step_recording
+    options = RoundOptions(setup="step", level=2, weight_kg=WEIGHT_KG)
+    pygame.mixer.init()
+    try:
+        assert pygame.mixer.get_init()
+        ticking = play_headless("step-down", f"replay://{folder}?speed=max", options)
+    finally:
+        pygame.mixer.quit()
+    silent = play_headless("step-down", f"replay://{folder}?speed=max", options)
+    assert ticking.scores == pytest.approx(silent.scores)
+
+
+def test_the_doc_lists_exactly_the_scores(step_recording, tmp_path):
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "games-step-down.md").read_text()
+    section = doc.split("## Scores", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.MULTILINE))
+    folder, _ = step_recording
+    step = play_headless("step-down", f"replay://{folder}?speed=max", RoundOptions(setup="step", weight_kg=WEIGHT_KG))
+    t, total, x, y, _ = script_landing()
+    landing = play_headless("step-down", f"replay://{write_recording(tmp_path / 'l', t, total, x, y)}?speed=max",
+                            RoundOptions(setup="landing"))
+    assert documented == set(step.scores) | set(landing.scores)
