@@ -497,3 +497,36 @@ def test_a_board_button_press_that_leaves_the_weighing_is_not_taken_twice(servic
     services.board.source.presses = 1
     run(services, FIXED_STEP_S)
     assert len(menus) == 1 and services.stack.top is menus[0] and len(services.stack) == 2
+
+
+def test_the_card_back_button_and_escape_on_the_countdown_return_to_the_menu(services):
+    services.stack.push(GameMenu(services))
+    services.stack.push(InstructionCard(services, choice_by_key("step-down-step")))
+    back = dict(card_buttons(SIZE))["back"]
+    services.stack.top.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=back.center))
+    run(services, FIXED_STEP_S)
+    assert isinstance(services.stack.top, GameMenu)
+    services.stack.push(CountdownScreen(services, choice_by_key("step-down-step")))
+    press(services, pygame.K_ESCAPE)
+    run(services, FIXED_STEP_S)
+    assert isinstance(services.stack.top, GameMenu)
+
+
+def _state(scene):
+    return {k: v for k, v in vars(scene).items() if k not in ("services", "frame")}
+
+
+def test_drawing_changes_no_screen(services, surface):
+    screens = [StartScreen(services), WeighScreen(services), GameMenu(services), SettingsScreen(services),
+               InstructionCard(services, GAME_CHOICES[0]), CountdownScreen(services, GAME_CHOICES[2]),
+               ResultsScreen(services, GAME_CHOICES[2], {"hold_s": 12.0}, {"hold_s": 10.0}, {"hold_s": 15.0})]
+    for screen in screens:
+        services.stack.push(screen)
+        run(services, 0.1)
+        before = repr(_state(screen))
+        screen.draw(surface)
+        first = pygame.image.tobytes(surface, "RGB")
+        screen.draw(surface)
+        assert repr(_state(screen)) == before, type(screen).__name__
+        assert pygame.image.tobytes(surface, "RGB") == first, type(screen).__name__
+        services.stack.clear()
