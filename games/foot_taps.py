@@ -381,6 +381,8 @@ class FootTapsRound(GameRound):
                                               early_s=self.level.early_s, body_weight_kg=self.options.weight_kg)
         scores["level"] = int(self.options.level)
         scores["voided_cues"] = int(sum(self.voided))
+        scores["foam"] = int(bool(self.options.foam))
+        scores["eyes_closed"] = int(self.options.eyes == "closed")
         return scores
 
     def _live_scores(self) -> None:

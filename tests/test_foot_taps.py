@@ -482,3 +482,19 @@ def test_cue_windows_never_share_a_tap():
     assert list(match.tap_index) == [0, -1, -1]  # the 2nd cue's window opens at 2.1 s: 2.05 s is a guess
     assert list(match.hit) == [True, False, False]
     assert match.reaction_s[0] == pytest.approx(0.15)
+
+
+def test_the_doc_lists_every_score_the_round_gives(tmp_path, geometry):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "games-foot-taps.md").read_text()
+    section = doc.split("## Scores", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([a-z0-9_]+)`", "\n".join(line.split("|")[1] for line in section.splitlines()
+                                                          if line.startswith("| `"))))
+    t = np.arange(0.0, 4.0, 1.0 / RATE_HZ)
+    folder = write_folder(tmp_path / "doc", geometry, t, np.full_like(t, BW_KG), np.zeros_like(t), np.zeros_like(t))
+    given = set()
+    for options in (RoundOptions(seconds=3.0), RoundOptions(setup="clock", seconds=3.0), RoundOptions(level=8)):
+        given |= set(play_headless("foot-taps", f"replay://{folder}?speed=max", options).scores)
+    assert given == listed
