@@ -105,7 +105,8 @@ class StepDownRound(GameRound):
         # landing set-up
         self.empty_since_s: float | None = None
         self.ready = False
-        self.landing: scoring.Landing | None = None
+        self.landing: scoring.Landing | None = None  # the judged landing
+        self.open_contact: scoring.Landing | None = None  # a contact on the board not judged yet
         self.step_ons = 0
         self._landing_logged = False
         self._tick = None
@@ -186,7 +187,15 @@ class StepDownRound(GameRound):
         if not len(data):
             return
         weight = self.options.weight_kg
-        landing = scoring.find_landing(data[:, 0], data[:, 1], body_weight_kg=weight)
+        judged = scoring.judge_contacts(data[:, 0], data[:, 1], body_weight_kg=weight)
+        step_ons = [c for kind, c in judged if kind == "step-on"]
+        for contact in step_ons[self.step_ons:]:
+            self.log("step-on", f"contact {contact.contact_s:.3f} s; peak {contact.peak_kg:.1f} kg: not a landing")
+        self.step_ons = len(step_ons)
+        # Only a judged landing counts: without a given weight, a contact is judged once it has settled (a careful
+        # step onto the board looks like a landing until then).
+        landing = next((c for kind, c in judged if kind == "landing"), None)
+        self.open_contact = judged[-1][1] if judged and judged[-1][0] == "open" else None
         self.landing = landing
         if landing is None:
             return
@@ -343,6 +352,10 @@ class StepDownRound(GameRound):
             message, colour = "Landed and steady: hold", style.GOOD
         elif self.landing is not None:
             message, colour = "Landed: keep still", style.TARGET
+        elif self.open_contact is not None:
+            message, colour = "On the board: keep still", style.TARGET
+        elif self.step_ons and self.frame.standing:
+            message, colour = "That was a step, not a landing: back onto the box", style.WARN
         elif self.ready:
             message, colour = "Step down onto the board now, land softly", style.TARGET
         else:

@@ -106,7 +106,7 @@ def step_recording(tmp_path_factory):
 
 # Tolerances (why): mean descent ±0.15 s and each onset ±0.25 s (the onset is the least-squares break point of a COP
 # that sways ±2 mm while it shifts 32 mm in 3 s: the sway moves the break by up to 0.25 s, 0.1 s on average; the touch
-# starts where the load crosses 2 % BW, 0.02 s into a 0.1 s ramp); tempo error ±5 points (follows from the descents); touch load ±1.5 % BW (0.2 kgf noise on the lowest sample of 40); ML wavering ±0.5 mm (the window's ends
+# starts where the load crosses 2 % BW, 0.02 s into a 0.1 s ramp); tempo error ±5 points (follows from the descents); touch load ±0.5 % BW (the lowest 50 ms mean of 0.2 kgf noise: 0.2 % BW of bias); ML wavering ±0.5 mm (the window's ends
 # may move by a few samples).
 @pytest.mark.parametrize("weight_kg", [WEIGHT_KG, None], ids=["weight-given", "weighed-on-board"])
 def test_step_scores_match_the_script(step_recording, weight_kg):
@@ -120,7 +120,7 @@ def test_step_scores_match_the_script(step_recording, weight_kg):
     assert scores["mean_descent_s"] == pytest.approx(descents.mean(), abs=0.15)
     cued = level_of(2).descent_s
     assert scores["tempo_error_pct"] == pytest.approx(np.mean(np.abs(descents - cued)) / cued * 100, abs=5.0)
-    assert scores["mean_touch_load_pct_bw"] == pytest.approx(np.mean([r["load"] for r in truth]), abs=1.5)
+    assert scores["mean_touch_load_pct_bw"] == pytest.approx(np.mean([r["load"] for r in truth]), abs=0.5)
     assert scores["ml_wavering_mm"] == pytest.approx(np.mean([r["ml_sd"] for r in truth]), abs=0.5)
 
 
@@ -137,7 +137,7 @@ def test_each_rep_is_found_where_the_script_put_it(step_recording):
         assert rep.onset_from == "cop"
         assert rep.touch_start_s == pytest.approx(want["touch"], abs=0.05)
         assert rep.onset_s == pytest.approx(want["onset"], abs=0.25)
-        assert rep.touch_load_pct_bw == pytest.approx(want["load"], abs=1.5)
+        assert rep.touch_load_pct_bw == pytest.approx(want["load"], abs=0.5)
 
 
 def test_without_a_visible_onset_the_descent_is_timed_from_the_cue():
@@ -379,3 +379,14 @@ def test_the_doc_lists_exactly_the_scores(step_recording, tmp_path):
     landing = play_headless("step-down", f"replay://{write_recording(tmp_path / 'l', t, total, x, y)}?speed=max",
                             RoundOptions(setup="landing"))
     assert documented == set(step.scores) | set(landing.scores)
+
+
+def test_jump1_step_on_is_logged_and_the_landing_scored(jump_folders, tmp_path):
+    """BMC jump1 starts with the person stepping onto the plate: a step-on, then the jump's landing."""
+    folder, t, force = jump_folders["jump1.txt"]
+    result = play_headless("step-down", f"replay://{folder}?speed=max", RoundOptions(setup="landing"),
+                           out_folder=tmp_path / "round")
+    lines = (tmp_path / "round" / "events.csv").read_text().splitlines()
+    kinds = [line.split(",")[1] for line in lines[1:]]
+    assert kinds.index("step-on") < kinds.index("landing") < kinds.index("settled")
+    assert math.isfinite(result.scores["peak_force_bw"])

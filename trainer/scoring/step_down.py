@@ -22,7 +22,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from trainer.cop import MIN_STANDING_KG
 
@@ -39,6 +38,9 @@ TOUCH_ENTER_FRACTION = 0.04
 TOUCH_EXIT_FRACTION = 0.02
 # A dip shorter than this is a jolt of the stance leg, not a heel put on the floor and lifted again.
 MIN_TOUCH_S = 0.08
+# The touch load is read from the load averaged over this long: it takes the board's noise off the lowest sample
+# (0.2 kgf of noise biases the lowest of 240 samples by 0.6 kgf) and is shorter than any touch (MIN_TOUCH_S).
+TOUCH_MEAN_S = 0.05
 # The onset is sought from this long before the down cue: a still stretch for the fit, and room for a person who
 # anticipates the cue; every level rests 2 s between reps, so it stays clear of the previous ascent.
 PRE_CUE_S = 1.5
@@ -116,6 +118,7 @@ class Landing:
     peak_kg: float
     body_weight_kg: float  # NaN while it is not known (not given, not settled yet)
     stable_s: float  # start of the first stable second; NaN if the load never settled
+    rise_s: float  # contact to peak; one sample interval when the peak is the contact sample itself
 
     @property
     def time_to_stabilization_s(self) -> float:
@@ -127,7 +130,7 @@ class Landing:
 
     @property
     def loading_rate_bw_s(self) -> float:
-        return self.peak_force_bw / (self.peak_s - self.contact_s)
+        return self.peak_force_bw / self.rise_s
 
 
 def _check(t_s, *arrays):
@@ -190,6 +193,17 @@ def find_touches(t_s, total_kg, body_weight_kg: float) -> list[tuple[int, int]]:
     return touches
 
 
+def _lowest_mean(t, values) -> float:
+    """The lowest mean of `values` over TOUCH_MEAN_S (at least one sample), NaNs left out."""
+    finite = np.isfinite(values)
+    t, values = t[finite], values[finite]
+    if not len(values):
+        return math.nan
+    width = max(1, int(np.sum(t - t[0] < TOUCH_MEAN_S)))
+    sums = np.concatenate(([0.0], np.cumsum(values)))
+    return float(np.min((sums[width:] - sums[:-width]) / width))
+
+
 def _two_phase_onset(t, x, y) -> tuple[float, float]:
     """Break point of the least-squares fit "still, then a straight line" to the 2-D COP (t, x, y finite), and the
     fitted shift from the break to the end (mm). Cumulative sums make it O(n)."""
@@ -233,7 +247,7 @@ def score_step(t_s, total_kg, cop_x_mm, cop_y_mm, *, body_weight_kg: float | Non
     `step_body_weight_kg`. Each rep: the touch (find_touches); its down cue (the last one before the touch); the
     onset (the two-phase fit of the COP from PRE_CUE_S before the cue, or from the previous touch's end, to the
     touch; the cue itself when the fitted shift is under ONSET_MIN_SHIFT_MM); descent = touch start − onset; touch
-    load = body weight − the lowest load of the touch, in % of body weight; ML SD = SD of cop_x from onset to touch."""
+    load = body weight − the lowest TOUCH_MEAN_S mean load of the touch, in % of body weight; ML SD = SD of cop_x from onset to touch."""
     t, total, x, y = _check(t_s, total_kg, cop_x_mm, cop_y_mm)
     _check_weight(body_weight_kg)
     weight = body_weight_kg if body_weight_kg is not None else step_body_weight_kg(t, total)
@@ -259,7 +273,7 @@ def score_step(t_s, total_kg, cop_x_mm, cop_y_mm, *, body_weight_kg: float | Non
         descent = touch_s - onset if math.isfinite(onset) else math.nan
         in_descent = (t >= onset) & (t < touch_s) & np.isfinite(x) if math.isfinite(onset) else np.zeros(len(t), bool)
         ml_sd = float(np.std(x[in_descent])) if in_descent.sum() >= 2 else math.nan
-        lowest = float(np.nanmin(total[start:end + 1]))
+        lowest = _lowest_mean(t[start:end + 1], total[start:end + 1])
         result.reps.append(Rep(touch_s, float(t[end]), onset, onset_from, cue, descent,
                                (weight - lowest) / weight * 100.0, ml_sd))
         previous_end_s = float(t[end])
@@ -281,6 +295,23 @@ def _contacts(t, total) -> list[int]:
     return contacts
 
 
+def _range_reduce(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, op) -> np.ndarray:
+    """op (np.maximum or np.minimum) over values[starts[k]:ends[k]] for every k (non-empty ranges), with a sparse
+    table: O(n log n) once, then O(1) a range."""
+    table = [values]
+    while 2 ** len(table) <= len(values):
+        previous, half = table[-1], 2 ** (len(table) - 1)
+        table.append(op(previous[:-half], previous[half:]))
+    lengths = ends - starts
+    level = np.floor(np.log2(lengths)).astype(int)
+    out = np.empty(len(starts))
+    for k in np.unique(level):
+        rows = level == k
+        size = 2 ** k
+        out[rows] = op(table[k][starts[rows]], table[k][ends[rows] - size])
+    return out
+
+
 def _first_stable(t, total, start: int, stop: int, body_weight_kg: float | None) -> tuple[int, float]:
     """First index i in [start, stop) from which the load stays within ±STABLE_BAND_FRACTION for STABLE_HOLD_S, and
     the weight it is measured against: body_weight_kg if given, else the median of that second itself. (-1, NaN)
@@ -293,44 +324,35 @@ def _first_stable(t, total, start: int, stop: int, body_weight_kg: float | None)
     if not len(full):
         return -1, math.nan
     band = STABLE_BAND_FRACTION
-    safe = np.where(np.isfinite(seg), seg, -np.inf)
-    width = int(np.max(ends[full] - full))
-    # Running max and min over each window's samples (windows of equal sample count on a regular clock).
-    run_max = maximum_filter1d(safe, size=width, origin=-(width // 2))
-    run_min = minimum_filter1d(np.where(np.isfinite(seg), seg, np.inf), size=width, origin=-(width // 2))
-    for i in full:
-        j = ends[i]
-        if j - i == width:
-            hi, lo = run_max[i], run_min[i]
-        else:
-            hi, lo = safe[i:j].max(), np.where(np.isfinite(seg[i:j]), seg[i:j], np.inf).min()
-        if not (np.isfinite(hi) and np.isfinite(lo)) or lo < MIN_STANDING_KG:
-            continue
-        if body_weight_kg is not None:
-            if hi <= body_weight_kg * (1 + band) and lo >= body_weight_kg * (1 - band):
-                return start + int(i), float(body_weight_kg)
-            continue
-        if hi > lo * (1 + band) / (1 - band):
-            continue  # no centre can hold both ends within the band
+    # A NaN (a sensor that timed out) makes its windows unstable: it counts as +inf for the max, -inf for the min.
+    hi = _range_reduce(np.where(np.isfinite(seg), seg, np.inf), full, ends[full], np.maximum)
+    lo = _range_reduce(np.where(np.isfinite(seg), seg, -np.inf), full, ends[full], np.minimum)
+    if body_weight_kg is not None:
+        ok = np.flatnonzero((hi <= body_weight_kg * (1 + band)) & (lo >= body_weight_kg * (1 - band)))
+        return (start + int(full[ok[0]]), float(body_weight_kg)) if len(ok) else (-1, math.nan)
+    # Only windows whose spread some centre could hold within the band need their median.
+    for k in np.flatnonzero((lo >= MIN_STANDING_KG) & (hi <= lo * (1 + band) / (1 - band))):
+        i, j = full[k], ends[full[k]]
         centre = float(np.median(seg[i:j]))
-        if hi <= centre * (1 + band) and lo >= centre * (1 - band):
+        if hi[k] <= centre * (1 + band) and lo[k] >= centre * (1 - band):
             return start + int(i), centre
     return -1, math.nan
 
 
-def find_landing(t_s, total_kg, *, body_weight_kg: float | None = None) -> Landing | None:
-    """The landing: the first contact (CONTACT_KG after MIN_UNLOADED_S empty) whose peak in PEAK_WINDOW_S reaches
-    IMPACT_MIN_BW body weights. Body weight: given, else the median of the first stable second after that contact
-    (the second from which the load stays within ±5 % of its own median), so a contact that never settles cannot be
-    judged without a given weight. The stable second is sought from the peak to the next time the board empties.
-    Returns the landing whose impact is known (its weight may still be NaN when it has not settled), or None."""
+def judge_contacts(t_s, total_kg, *, body_weight_kg: float | None = None) -> list[tuple[str, Landing]]:
+    """Every contact (CONTACT_KG after MIN_UNLOADED_S empty, or from the start) with what it was:
+    "landing" (its peak within PEAK_WINDOW_S reaches IMPACT_MIN_BW body weights), "step-on" (it does not: a careful
+    step onto the board), "left" (weight not given and the person left the board before settling, so it cannot be
+    judged) or "open" (the last contact, not judged yet: its peak window is not over, or it has not settled and no
+    weight was given). Body weight: given, else the median of the first stable second after the contact's peak (the
+    second from which the load stays within ±5 % of its own median), sought until the board empties again."""
     t, total = _check(t_s, total_kg)
     _check_weight(body_weight_kg)
     contacts = _contacts(t, total)
+    judged = []
     for n, c in enumerate(contacts):
+        last = n == len(contacts) - 1
         peak_end = int(np.searchsorted(t, t[c] + PEAK_WINDOW_S, side="right"))
-        if peak_end - c < 1:
-            continue
         window = np.where(np.isfinite(total[c:peak_end]), total[c:peak_end], -np.inf)
         p = c + int(np.argmax(window))
         empties = np.flatnonzero(~(total[p:] >= CONTACT_KG))
@@ -338,23 +360,39 @@ def find_landing(t_s, total_kg, *, body_weight_kg: float | None = None) -> Landi
         stable, weight = _first_stable(t, total, p, stop, body_weight_kg)
         if body_weight_kg is not None:
             weight = float(body_weight_kg)
-        complete = peak_end < len(t) or t[-1] - t[c] >= PEAK_WINDOW_S
+        complete = not last or t[-1] - t[c] >= PEAK_WINDOW_S
+        # A peak on the contact sample itself rose within one sample: the rate is given over that interval.
+        rise_s = float(t[p] - t[c]) if p > c else (float(t[c] - t[c - 1]) if c > 0 else math.nan)
         landing = Landing(c, p, float(t[c]), float(t[p]), float(total[p]), weight,
-                          float(t[stable]) if stable >= 0 else math.nan)
-        if math.isfinite(weight):
-            if landing.peak_kg >= IMPACT_MIN_BW * weight:
-                return landing if complete else None
-            continue  # a step onto the board
-        # Weight unknown: the contact has not settled. If it is the last contact, wait; else it was not a landing
-        # anyone can score (the person left the board before settling).
-        if n == len(contacts) - 1:
-            return landing if complete else None
+                          float(t[stable]) if stable >= 0 else math.nan, rise_s)
+        if not complete:
+            kind = "open"
+        elif math.isfinite(weight):
+            kind = "landing" if landing.peak_kg >= IMPACT_MIN_BW * weight else "step-on"
+        else:
+            kind = "open" if last else "left"
+        judged.append((kind, landing))
+    return judged
+
+
+def find_landing(t_s, total_kg, *, body_weight_kg: float | None = None) -> Landing | None:
+    """The first contact judged a landing (judge_contacts); else the last contact when its peak window is over but it
+    has not settled and no weight was given (its weight is NaN: a landing still to be judged); else None."""
+    judged = judge_contacts(t_s, total_kg, body_weight_kg=body_weight_kg)
+    for kind, landing in judged:
+        if kind == "landing":
+            return landing
+    if judged and judged[-1][0] == "open" and not math.isfinite(judged[-1][1].body_weight_kg):
+        t = np.asarray(t_s, dtype=np.float64)
+        if t[-1] - judged[-1][1].contact_s >= PEAK_WINDOW_S:
+            return judged[-1][1]
     return None
 
 
 def score_landing(t_s, total_kg, cop_x_mm, cop_y_mm, *, body_weight_kg: float | None = None) -> dict[str, float]:
     """Scores of the landing set-up: peak_force_bw (peak load in PEAK_WINDOW_S after contact / body weight),
-    loading_rate_bw_s (peak_force_bw / time from contact to that peak: the average loading rate),
+    loading_rate_bw_s (peak_force_bw / time from contact to that peak: the average loading rate; one sample
+    interval when the peak is the contact sample),
     time_to_stabilization_s (contact to the start of the first second within ±5 % of body weight), ml_wavering_mm
     (SD of the ML COP over POST_LANDING_S after contact, the part of it recorded). NaN where not measurable."""
     t, total, x, y = _check(t_s, total_kg, cop_x_mm, cop_y_mm)
