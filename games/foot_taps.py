@@ -210,6 +210,8 @@ class FootTapsRound(GameRound):
         self.live_cue_side = self.leg_side  # self-paced: the side cued now
         self.feedback: tuple[str, float] | None = None  # ("hit" | "miss", until round time)
         self._judged = 0  # cues whose outcome was shown
+        self.shown_hits = 0  # on screen: cues judged so far (an open window is neither yet)
+        self.shown_misses = 0
         self._final: dict | None = None
         self.sounds = make_cue_sounds() if options.eyes == "closed" else {}
 
@@ -270,7 +272,15 @@ class FootTapsRound(GameRound):
         if self.round.t_s >= self.seconds - 1e-9:
             self.finished = True
             self._final = self._score()
-            self.log("end", f"{self.live.get('hits', 0)} hits")
+            # Every window has closed by the end: the cues not judged yet are judged now.
+            if self.level.kind not in SELF_PACED:
+                results = self._cue_results()
+                for i in range(self._judged, self.next_cue):
+                    if i in results:
+                        self.log("hit" if results[i] else "miss", self.cues[i].label)
+                self._judged = self.next_cue
+            self.shown_hits, self.shown_misses = self._final["hits"], self._final["misses"]
+            self.log("end", f"{self._final['hits']} hits")
 
     def _cued_frame(self, frame: CopFrame, resumed: bool) -> None:
         while self.next_cue < len(self.cues) and self.cues[self.next_cue].round_s <= self.round.t_s + 1e-9:
@@ -288,9 +298,12 @@ class FootTapsRound(GameRound):
             self.cue_source_s[i] = frame.t_s
             self.log("cue", cue.label)
             self._play(cue.side if cue.label != "6" else "back")
-        # Feedback once a cue's window has closed.
+        # Feedback once a cue's window has closed and the tap that may answer it has ended (a tap is known only
+        # at its release; one held longer than MAX_TAP_S is no tap).
+        pressing = self._pressing()
         while self._judged < self.next_cue and \
-                self.cues[self._judged].round_s + self.level.window_s <= self.round.t_s:
+                self.cues[self._judged].round_s + self.level.window_s <= self.round.t_s - \
+                (0.0 if not pressing else scoring.MAX_TAP_S):
             i = self._judged
             self._judged += 1
             if self.voided[i]:
@@ -298,8 +311,23 @@ class FootTapsRound(GameRound):
             self._live_scores()
             result = self._cue_results().get(i)
             if result is not None:
+                self.shown_hits += int(result)
+                self.shown_misses += int(not result)
                 self.feedback = ("hit" if result else "miss", self.round.t_s + FEEDBACK_S)
                 self.log("hit" if result else "miss", self.cues[i].label)
+
+    def _pressing(self) -> bool:
+        """A tap may be going on: the newest excess load is at or above the release level."""
+        t, total, _, _ = self.arrays()
+        if not len(t) or not math.isfinite(total[-1]):
+            return False
+        if self.setup == "clock":
+            if self.weight_kg is None:
+                return False
+            excess, weight = self.weight_kg - total[-1], self.weight_kg
+        else:
+            excess, weight = total[-1], self._target_weight()
+        return bool(excess >= scoring.TAP_RELEASE_FRACTION * scoring.tap_onset_kg(weight))
 
     def _self_paced_frame(self, frame: CopFrame) -> None:
         if not math.isfinite(self.go_source_s):
@@ -320,6 +348,8 @@ class FootTapsRound(GameRound):
             self.log("tap", f"{scoring.SIDE_NAMES[int(taps.side[series.match.tap_index[-1]])]} "
                             f"{'hit' if hit else 'miss'}")
             self._judged = done
+            self.shown_hits = int(np.count_nonzero(series.match.hit))
+            self.shown_misses = done - self.shown_hits
             if series.next_side != self.live_cue_side:
                 self._play(series.next_side)
             self.live_cue_side = series.next_side
@@ -427,8 +457,7 @@ class FootTapsRound(GameRound):
             clock_text = f"{max(self.seconds - self.round.t_s, 0.0):4.0f} s left"
         text = big.render(clock_text, True, style.TEXT)
         surface.blit(text, (left + 20, top + (height - text.get_height()) // 2))
-        counts = f"Hits {self.live.get('hits', 0)}   Misses {self.live.get('misses', 0)}   " \
-                 f"Taps {self.live.get('taps', 0)}"
+        counts = f"Hits {self.shown_hits}   Misses {self.shown_misses}   Taps {self.live.get('taps', 0)}"
         text = big.render(counts, True, style.TEXT)
         surface.blit(text, (left + width - text.get_width() - 20, top + (height - text.get_height()) // 2))
 

@@ -340,7 +340,13 @@ def test_a_stale_board_pauses_the_round_and_nothing_in_the_gap_is_scored():
     assert not np.any((scored_t > stall[0]) & (scored_t < stall[1]))  # the backlog was not scored
     end_t = board.frame.t_s
     whole = [s for s in starts if s + 0.3 < stall[0] or (s > stall[1] + 0.1 and s + 0.3 < end_t)]
-    assert game.scores()["taps"] == len(whole)
+    scores = game.scores()
+    assert scores["taps"] == len(whole)
+    assert scores["voided_cues"] >= 1  # the cue open when the board stalled
+    # The judgements logged cue by cue as their windows closed (and shown as HIT / MISS) are what the round scored.
+    kinds = [e.kind for e in game.round.events]
+    assert (kinds.count("hit"), kinds.count("miss")) == (scores["hits"], scores["misses"])
+    assert (game.shown_hits, game.shown_misses) == (scores["hits"], scores["misses"])
     shown = [s for s in game.cue_source_s if math.isfinite(s)]
     assert not any(stall[0] - 0.6 < s < stall[1] for s in shown)
 
