@@ -13,17 +13,18 @@ Set-ups (RoundOptions.setup):
 Scoring is trainer.scoring.step_down over every sample the board delivered (not just one per frame: a landing's
 peak lasts a few milliseconds). Cue times are taken in the board's sample time at the frame the cue is shown.
 Cues are on screen and, if a mixer is initialised, a tick; the round works without one.
+pygame is imported only to draw (and to tick when it is already running): a headless round never loads it, so its
+banner cannot get into the scores printed on stdout.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-import numpy as np
-import pygame
+import sys
 
-from games import style
-from games.live_view import BOARD_MARGIN_MM, board_scale_px_per_mm, board_to_screen, board_view_rect
+import numpy as np
+
 from games.round import GameRound, RoundOptions
 from trainer.balance_input import BalanceInput, CopFrame
 from trainer.scoring import step_down as scoring
@@ -212,6 +213,9 @@ class StepDownRound(GameRound):
 
     def _play_tick(self) -> None:
         """A short tick with the cue, when a mixer is running; silently nothing otherwise (the cue is on screen)."""
+        pygame = sys.modules.get("pygame")
+        if pygame is None:
+            return  # pygame never loaded: no mixer can be running
         init = pygame.mixer.get_init()  # None when no mixer was started
         if not init:
             return
@@ -265,6 +269,11 @@ class StepDownRound(GameRound):
 
     # --- drawing -----------------------------------------------------------------------------------------------
     def draw_game(self, surface) -> None:
+        import pygame
+
+        from games import style
+        from games.live_view import board_view_rect
+
         size = surface.get_size()
         surface.fill(style.BACKGROUND)
         view = board_view_rect(size)
@@ -282,12 +291,21 @@ class StepDownRound(GameRound):
             self._draw_step_panel(surface, panel, x, y)
 
     def _text(self, surface, text, px, colour, pos, anchor="topleft"):
+        import pygame
+
+        from games import style
+
         image = style.font(px).render(text, True, colour)
         rect = image.get_rect(**{anchor: pos})
         surface.blit(image, rect)
         return rect
 
     def _draw_board(self, surface, view) -> None:
+        import pygame
+
+        from games import style
+        from games.live_view import BOARD_MARGIN_MM, board_scale_px_per_mm, board_to_screen
+
         geometry = self.board.geometry
         half_w = geometry.half_x_mm + BOARD_MARGIN_MM
         half_h = geometry.half_y_mm + BOARD_MARGIN_MM
@@ -307,6 +325,10 @@ class StepDownRound(GameRound):
             pygame.draw.circle(surface, style.MARKER, (px, py), 9)
 
     def _draw_step_panel(self, surface, panel, x, y) -> None:
+        import pygame
+
+        from games import style
+
         phase, height = self.cue_phase()
         words = {"ready": "Stand still on the board", "down": "Lower your heel slowly", "touch": "Touch lightly",
                  "up": "Come back up", "rest": "Stand tall", "done": "Well done"}
@@ -348,6 +370,10 @@ class StepDownRound(GameRound):
                        style.GOOD if light else style.WARN, (x, y))
 
     def _draw_landing_panel(self, surface, panel, x, y) -> None:
+        import pygame
+
+        from games import style
+
         if self.landing is not None and math.isfinite(self.landing.stable_s):
             message, colour = "Landed and steady: hold", style.GOOD
         elif self.landing is not None:
