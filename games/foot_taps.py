@@ -213,6 +213,7 @@ class FootTapsRound(GameRound):
         self.shown_hits = 0  # on screen: cues judged so far (an open window is neither yet)
         self.shown_misses = 0
         self._final: dict | None = None
+        self._empty: float | None = None  # target: the empty board's reading
         self.sounds = make_cue_sounds() if options.eyes == "closed" else {}
 
     # --- data ----------------------------------------------------------------------------------------------------
@@ -326,7 +327,7 @@ class FootTapsRound(GameRound):
                 return False
             excess, weight = self.weight_kg - total[-1], self.weight_kg
         else:
-            excess, weight = total[-1], self._target_weight()
+            excess, weight = total[-1] - self._empty_kg(), self._target_weight()
         return bool(excess >= scoring.TAP_RELEASE_FRACTION * scoring.tap_onset_kg(weight))
 
     def _self_paced_frame(self, frame: CopFrame) -> None:
@@ -337,7 +338,8 @@ class FootTapsRound(GameRound):
                 self._play(self.leg_side)
             return
         t, total, x, _ = self.arrays()
-        taps = scoring.detect_taps(t, total, x, onset_kg=scoring.tap_onset_kg(self._target_weight()))
+        taps = scoring.detect_taps(t, total - self._empty_kg(), x,
+                                   onset_kg=scoring.tap_onset_kg(self._target_weight()))
         series = scoring.self_paced(taps, go_s=self.go_source_s, first_side=self.leg_side,
                                     alternate=self.level.kind == "ast",
                                     required_hits=AST_STEPS if self.level.kind == "ast" else None)
@@ -367,6 +369,16 @@ class FootTapsRound(GameRound):
             except pygame.error:
                 pass  # a mixer that went away: the cue is still on screen
 
+    def _empty_kg(self) -> float:
+        """Target: the empty board's reading (the round's first second), once that second has passed."""
+        if self.setup != "target":
+            return 0.0
+        if self._empty is None and self.round.t_s >= scoring.EMPTY_BOARD_S:
+            t, total, _, _ = self.arrays()
+            if len(t):
+                self._empty = scoring.empty_board_kg(t, total, self._target_weight())
+        return self._empty if self._empty is not None else 0.0
+
     def _target_weight(self) -> float:
         return self.options.weight_kg if self.options.weight_kg is not None else scoring.DEFAULT_TARGET_WEIGHT_KG
 
@@ -388,7 +400,8 @@ class FootTapsRound(GameRound):
             taps = scoring.detect_taps(t, self.weight_kg - total, onset_kg=scoring.tap_onset_kg(self.weight_kg))
             side = np.zeros(len(cue_s), dtype=np.int64)
         else:
-            taps = scoring.detect_taps(t, total, x, onset_kg=scoring.tap_onset_kg(self._target_weight()))
+            taps = scoring.detect_taps(t, total - self._empty_kg(), x,
+                                       onset_kg=scoring.tap_onset_kg(self._target_weight()))
             side = cue_side
         match = scoring.match_cues(cue_s, side, taps, window_s=self.level.window_s, early_s=self.level.early_s)
         return {int(i): bool(h) for i, h in zip(index, match.hit)}

@@ -504,3 +504,19 @@ def test_the_doc_lists_every_score_the_round_gives(tmp_path, geometry):
     for options in (RoundOptions(seconds=3.0), RoundOptions(setup="clock", seconds=3.0), RoundOptions(level=8)):
         given |= set(play_headless("foot-taps", f"replay://{folder}?speed=max", options).scores)
     assert given == listed
+
+
+def test_an_untared_board_scores_the_same(tmp_path, geometry):
+    """A board reading 2.5 kg with nobody on it (not tared): the empty reading of the first second is taken off,
+    so the taps and their timing are as on a tared board. Without it the load would never fall back under the
+    release level (1.75 kg) and no tap would end."""
+    cues = cue_schedule("target", 2, 1, 12.0)
+    t, total, x, y, truth = target_script(cues, duration_s=13.0)
+    options = RoundOptions(level=2, seconds=12.0)
+    tared = play_headless("foot-taps", f"replay://{write_folder(tmp_path / 'a', geometry, t, total, x, y)}"
+                                       "?speed=max", options).scores
+    offset = play_headless("foot-taps", f"replay://{write_folder(tmp_path / 'b', geometry, t, total + 2.5, x, y)}"
+                                        "?speed=max", options).scores
+    assert offset["empty_board_kg"] == pytest.approx(2.5, abs=0.05) and abs(tared["empty_board_kg"]) < 0.05
+    assert offset["taps"] == tared["taps"] == truth["taps"] and offset["hits"] == tared["hits"] == truth["hits"]
+    assert offset["mean_reaction_ms"] == pytest.approx(tared["mean_reaction_ms"], abs=RT_TOL_S * 1000)

@@ -45,6 +45,9 @@ WEIGH_S = 1.0
 # Target set-up with no weight given: the player is off the board, so this nominal adult weight sets the threshold
 # (70 kg → 3.5 kg onset); tap loads are then not scored in % of body weight.
 DEFAULT_TARGET_WEIGHT_KG = 70.0
+# Target set-up: the empty board's own reading is the median total of the round's first second, when the player
+# stands on the floor; subtracting it removes an untared board's offset (a Wii board can read a few kg empty).
+EMPTY_BOARD_S = 1.0
 # Stabilisation after a clock tap: the COP speed must be back under this ...
 SETTLED_SPEED_MM_S = 50.0
 # ... and stay under it this long.
@@ -198,6 +201,18 @@ def body_weight_from_first_second(t_s, total_kg) -> float:
     if t[standing[-1]] < t0 + WEIGH_S - MAX_SAMPLE_GAP_S:
         return math.nan
     return float(np.median(total[window]))
+
+
+def empty_board_kg(t_s, total_kg, body_weight_kg: float = DEFAULT_TARGET_WEIGHT_KG) -> float:
+    """Target set-up: what the board reads with nobody on it, the median total of the first EMPTY_BOARD_S of data;
+    0 when there are no data or that median is itself at a tap's onset level (someone stood on the board: the offset
+    cannot be known)."""
+    t, total = _check(t_s, total_kg)
+    first = np.isfinite(total) & (t < (t[0] + EMPTY_BOARD_S if len(t) else 0.0))
+    if not first.any():
+        return 0.0
+    offset = float(np.median(total[first]))
+    return offset if abs(offset) < tap_onset_kg(body_weight_kg) else 0.0
 
 
 @dataclass(frozen=True)
@@ -379,11 +394,13 @@ def score_target(t_s, total_kg, cop_x_mm, cue_s, cue_side, *, window_s: float, e
     """Scores of a cued `target` round: taps onto the board from the floor."""
     weight = DEFAULT_TARGET_WEIGHT_KG if body_weight_kg is None else float(body_weight_kg)
     t, total, x = _check(t_s, total_kg, cop_x_mm)
-    taps = detect_taps(t, total, x, onset_kg=tap_onset_kg(weight))
+    offset = empty_board_kg(t, total, weight)
+    taps = detect_taps(t, total - offset, x, onset_kg=tap_onset_kg(weight))
     match = match_cues(cue_s, cue_side, taps, window_s=window_s, early_s=early_s)
     scores = common_scores(taps, cue_side, match, scored_duration_s(t))
     scores["extra_taps"] = int(len(taps) - np.count_nonzero(match.tap_index >= 0))
     scores["weight_kg"] = weight
+    scores["empty_board_kg"] = offset
     return scores
 
 
@@ -394,7 +411,8 @@ def score_target_self_paced(t_s, total_kg, cop_x_mm, *, go_s: float, first_side:
     alternating, timed to `required_hits`)."""
     weight = DEFAULT_TARGET_WEIGHT_KG if body_weight_kg is None else float(body_weight_kg)
     t, total, x = _check(t_s, total_kg, cop_x_mm)
-    taps = detect_taps(t, total, x, onset_kg=tap_onset_kg(weight))
+    offset = empty_board_kg(t, total, weight)
+    taps = detect_taps(t, total - offset, x, onset_kg=tap_onset_kg(weight))
     series = self_paced(taps, go_s=go_s, first_side=first_side, alternate=alternate, end_s=end_s,
                         required_hits=required_hits)
     counted = Taps(*(a[series.match.tap_index] for a in (taps.onset_s, taps.release_s, taps.peak_s,
@@ -402,6 +420,7 @@ def score_target_self_paced(t_s, total_kg, cop_x_mm, *, go_s: float, first_side:
     span = scored_duration_s(t[(t >= go_s) & (t < end_s)]) if len(t) else 0.0
     scores = common_scores(counted, series.cue_side, series.match, span)
     scores["weight_kg"] = weight
+    scores["empty_board_kg"] = offset
     if required_hits is not None:
         scores["alternate_step_time_s"] = series.completed_s
     return scores
