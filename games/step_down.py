@@ -54,7 +54,7 @@ SCORE_EVERY_STEPS = 6  # re-score ten times a second: fast enough for the rep co
 LANDING_ROUND_S = 30.0  # default round length of the landing set-up
 READY_EMPTY_S = 0.5  # the board empty this long before "step down now" is shown
 TRACE_S = 3.0  # the force trace shows the last 3 s
-HISTORY_PULL_S = 5.0  # each frame takes the new samples from the board's last 5 s (a frame never brings more)
+HISTORY_PULL_S = 5.0  # each frame takes the new samples from the board's last 5 s (more only after a burst)
 TICK_HZ, TICK_S = 1000.0, 0.04
 
 
@@ -121,6 +121,8 @@ class StepDownRound(GameRound):
 
     def _take_samples(self) -> None:
         recent = self.board.recent(HISTORY_PULL_S)
+        if len(recent.t_s) and math.isfinite(self._last_t) and recent.t_s[0] > self._last_t:
+            recent = self.board.recent()  # a burst longer than the pull (a board catching up): take all it keeps
         new = recent.t_s > self._last_t
         if new.any():
             self._chunks.append(np.column_stack((recent.t_s[new], recent.total_kg[new], recent.cop_x_mm[new],
