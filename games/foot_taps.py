@@ -201,7 +201,8 @@ class FootTapsRound(GameRound):
         self.leg_side = LEFT if options.leg == "left" else RIGHT
         self.go_source_s = math.nan  # self-paced tests: board time of the go
         self.frame: CopFrame = board.frame
-        self._chunks: list[np.ndarray] = []  # (n, 4): t_s, total_kg, cop_x_mm, cop_y_mm
+        self._rows = np.empty((1024, 4))  # t_s, total_kg, cop_x_mm, cop_y_mm; grows by doubling
+        self._n_rows = 0
         self._last_t = -math.inf
         self._drop_resume_batch = False
         self._steps = 0
@@ -219,9 +220,7 @@ class FootTapsRound(GameRound):
     # --- data ----------------------------------------------------------------------------------------------------
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(t_s, total_kg, cop_x_mm, cop_y_mm) of every sample the round was scored on."""
-        if len(self._chunks) > 1:
-            self._chunks = [np.concatenate(self._chunks)]
-        rows = self._chunks[0] if self._chunks else np.empty((0, 4))
+        rows = self._rows[:self._n_rows]
         return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
 
     def _take_samples(self) -> None:
@@ -234,8 +233,17 @@ class FootTapsRound(GameRound):
             # What arrives with the resume may be a backlog from the gap: it was never seen live, so not scored.
             self._drop_resume_batch = False
             return
-        self._chunks.append(np.column_stack((history.t_s[new], history.total_kg[new], history.cop_x_mm[new],
-                                             history.cop_y_mm[new])))
+        self._append(np.column_stack((history.t_s[new], history.total_kg[new], history.cop_x_mm[new],
+                                      history.cop_y_mm[new])))
+
+    def _append(self, rows: np.ndarray) -> None:
+        needed = self._n_rows + len(rows)
+        if needed > len(self._rows):
+            grown = np.empty((max(needed, 2 * len(self._rows)), 4))
+            grown[:self._n_rows] = self._rows[:self._n_rows]
+            self._rows = grown
+        self._rows[self._n_rows:needed] = rows
+        self._n_rows = needed
 
     # --- the round -----------------------------------------------------------------------------------------------
     def update(self, dt_s: float = STEP_S) -> None:
@@ -429,7 +437,7 @@ class FootTapsRound(GameRound):
         return scores
 
     def _live_scores(self) -> None:
-        if len(self._chunks):
+        if self._n_rows:
             self.live = self._score()
 
     def scores(self) -> dict:
