@@ -22,8 +22,11 @@ import numpy as np
 import pygame
 
 from games import style
-from games.live_view import board_outline_mm, board_scale_px_per_mm, board_to_screen, board_view_rect
+from games.live_view import (
+    BOARD_MARGIN_MM, PANEL_WIDTH_PX, board_outline_mm, board_scale_px_per_mm, board_to_screen, board_view_rect,
+)
 from games.round import GameRound, RoundOptions
+from hardware.samples import BoardGeometry
 from trainer.balance_input import STEP_S, BalanceInput, CopFrame
 from trainer.cop import MIN_STANDING_KG
 from trainer.scoring.single_leg import (
@@ -45,6 +48,12 @@ TONE_LENGTH_S = 0.5  # loop length; frequencies are rounded to whole cycles in i
 
 MARKER_RADIUS_PX = 12
 TARGET_WIDTH_PX = 5
+# The main view shows the area around the target, its half-height this many target radii (at least
+# ZOOM_MIN_HALF_MM): single-leg sway is some 10 mm, a few pixels on a whole board drawn to scale.
+ZOOM_RADII = 3.0
+ZOOM_MIN_HALF_MM = 60.0
+INSET_HEIGHT_PX = 200  # the small whole-board view
+GRID = (52, 58, 72)
 
 
 def tone_for_distance(distance_mm: float, radius_mm: float) -> tuple[float, float]:
@@ -251,11 +260,77 @@ class SingleLegRound(GameRound):
         return {**scores, "body_weight_kg": float(self.body_weight_kg), **extras}
 
     # --- drawing -----------------------------------------------------------------------------------------------
+    def zoom_geometry(self) -> BoardGeometry:
+        """A virtual board whose drawn height is 2·zoom_half_mm: board_to_screen with it and the main view draws the
+        area around the target at a scale where a few millimetres of sway are easy to see."""
+        half = max(ZOOM_MIN_HALF_MM, ZOOM_RADII * self.target_radius_mm)
+        return BoardGeometry("zoom", 2 * (4 * half - BOARD_MARGIN_MM), 2 * (half - BOARD_MARGIN_MM))
+
+    def zoom_to_screen(self, x_mm: float, y_mm: float, size) -> tuple[int, int]:
+        """Pixel of board point (x_mm, y_mm) in the main, zoomed view (centred on the target)."""
+        return board_to_screen(x_mm - self.target_mm[0], y_mm - self.target_mm[1], self.zoom_geometry(),
+                               board_view_rect(size))
+
+    @staticmethod
+    def inset_rect(size) -> tuple[int, int, int, int]:
+        """(left, top, width, height) of the small whole-board view, in the lower right."""
+        width, height = size
+        return width - PANEL_WIDTH_PX + 20, height - INSET_HEIGHT_PX - 20, PANEL_WIDTH_PX - 40, INSET_HEIGHT_PX
+
     def draw_game(self, surface) -> None:
         surface.fill(style.BACKGROUND)
         size = surface.get_size()
-        view = board_view_rect(size)
+        inside = self._inside()
+        big = style.font(style.text_px(1.6))
+        self._text(surface, big, "Stand on one foot", style.TEXT, (board_view_rect(size)[0], 12))
+        self._draw_zoom(surface, size, inside)
+        self._draw_inset(surface, size)
+        self._draw_panel(surface, size, inside)
+
+    def _draw_zoom(self, surface, size, inside: bool) -> None:
+        view = pygame.Rect(board_view_rect(size))
+        pygame.draw.rect(surface, style.PANEL, view, border_radius=12)
+        previous_clip = surface.get_clip()
+        surface.set_clip(view)
+        to_px = lambda x, y: self.zoom_to_screen(x, y, size)  # noqa: E731
+        scale = board_scale_px_per_mm(self.zoom_geometry(), tuple(view))
+        # A 10 mm grid gives the scale; the board's centre cross shows where the foot belongs.
+        tx, ty = self.target_mm
+        half_w, half_h = view.width / (2 * scale), view.height / (2 * scale)
+        for gx in np.arange(math.ceil((tx - half_w) / 10) * 10, tx + half_w, 10.0):
+            pygame.draw.line(surface, GRID, to_px(gx, ty - half_h), to_px(gx, ty + half_h))
+        for gy in np.arange(math.ceil((ty - half_h) / 10) * 10, ty + half_h, 10.0):
+            pygame.draw.line(surface, GRID, to_px(tx - half_w, gy), to_px(tx + half_w, gy))
+        cx, cy = to_px(0.0, 0.0)
+        pygame.draw.line(surface, style.MUTED, (cx - 20, cy), (cx + 20, cy), 2)
+        pygame.draw.line(surface, style.MUTED, (cx, cy - 20), (cx, cy + 20), 2)
+        ring = style.GOOD if inside and self.phase == "holding" else style.TARGET
+        pygame.draw.circle(surface, ring, to_px(tx, ty), max(3, int(round(self.target_radius_mm * scale))),
+                           TARGET_WIDTH_PX)
+        run: list[tuple[int, int]] = []
+        for p in list(self.trail) + [None]:
+            if p is None:
+                if len(run) > 1:
+                    pygame.draw.lines(surface, style.MUTED, False, run, 4)
+                run = []
+            else:
+                run.append(to_px(*p))
+        surface.set_clip(previous_clip)
+        if self.frame.standing:
+            px, py = to_px(self.frame.cop_x_mm, self.frame.cop_y_mm)
+            if view.collidepoint(px, py):
+                pygame.draw.circle(surface, style.BACKGROUND, (px, py), MARKER_RADIUS_PX + 3)
+                pygame.draw.circle(surface, style.MARKER, (px, py), MARKER_RADIUS_PX)
+            else:  # off the zoomed view: a hollow marker at its edge, in the marker's direction
+                edge = (min(max(px, view.left + MARKER_RADIUS_PX), view.right - MARKER_RADIUS_PX - 1),
+                        min(max(py, view.top + MARKER_RADIUS_PX), view.bottom - MARKER_RADIUS_PX - 1))
+                pygame.draw.circle(surface, style.MARKER, edge, MARKER_RADIUS_PX, 4)
+        pygame.draw.rect(surface, style.MUTED, view, width=2, border_radius=12)
+
+    def _draw_inset(self, surface, size) -> None:
+        """The whole board, small: where the foot stands on it."""
         geometry = self.board.geometry
+        view = self.inset_rect(size)
         to_px = lambda x, y: board_to_screen(x, y, geometry, view)  # noqa: E731
         scale = board_scale_px_per_mm(geometry, view)
         half_w, half_h = board_outline_mm(geometry)
@@ -265,31 +340,12 @@ class SingleLegRound(GameRound):
         pygame.draw.rect(surface, style.PANEL, outline, border_radius=int(25 * scale))
         pygame.draw.rect(surface, style.MUTED, outline, width=2, border_radius=int(25 * scale))
         cx, cy = to_px(0.0, 0.0)
-        pygame.draw.line(surface, style.MUTED, (cx - 14, cy), (cx + 14, cy), 2)
-        pygame.draw.line(surface, style.MUTED, (cx, cy - 14), (cx, cy + 14), 2)
-        big = style.font(style.text_px(1.6))
-        self._text(surface, big, "Stand on one foot", style.TEXT, (view[0], 12))
-
-        inside = self._inside()
-        target_px = to_px(*self.target_mm)
-        ring = style.GOOD if inside and self.phase == "holding" else style.TARGET
-        pygame.draw.circle(surface, ring, target_px, max(3, int(round(self.target_radius_mm * scale))),
-                           TARGET_WIDTH_PX)
-
-        points = [to_px(*p) if p is not None else None for p in self.trail]
-        run: list[tuple[int, int]] = []
-        for p in points + [None]:
-            if p is None:
-                if len(run) > 1:
-                    pygame.draw.lines(surface, style.MUTED, False, run, 3)
-                run = []
-            else:
-                run.append(p)
+        pygame.draw.line(surface, style.MUTED, (cx - 6, cy), (cx + 6, cy), 1)
+        pygame.draw.line(surface, style.MUTED, (cx, cy - 6), (cx, cy + 6), 1)
+        pygame.draw.circle(surface, style.TARGET, to_px(*self.target_mm),
+                           max(2, int(round(self.target_radius_mm * scale))), 2)
         if self.frame.standing:
-            marker = to_px(self.frame.cop_x_mm, self.frame.cop_y_mm)
-            pygame.draw.circle(surface, style.BACKGROUND, marker, MARKER_RADIUS_PX + 3)
-            pygame.draw.circle(surface, style.MARKER, marker, MARKER_RADIUS_PX)
-        self._draw_panel(surface, size, inside)
+            pygame.draw.circle(surface, style.MARKER, to_px(self.frame.cop_x_mm, self.frame.cop_y_mm), 5)
 
     def _inside(self) -> bool:
         if not self.frame.standing:
@@ -298,8 +354,6 @@ class SingleLegRound(GameRound):
                           self.frame.cop_y_mm - self.target_mm[1]) <= self.target_radius_mm
 
     def _draw_panel(self, surface, size, inside: bool) -> None:
-        from games.live_view import PANEL_WIDTH_PX
-
         x = size[0] - PANEL_WIDTH_PX + 20
         y = 20
         small, body = style.font(style.text_px(0.8)), style.font(style.text_px(1.0))

@@ -251,7 +251,6 @@ def test_a_stale_board_pauses_the_round():
 
 
 def test_screen_shows_the_marker_and_the_target(scripted_folder):
-    pygame.font.init()
     from hardware.sources import make_source
 
     source = make_source(f"replay://{scripted_folder}?speed=max")
@@ -260,20 +259,30 @@ def test_screen_shows_the_marker_and_the_target(scripted_folder):
     game = SingleLegRound(board, RoundOptions(weight_kg=WEIGHT_KG))
     while game.round.t_s < 5.0:
         game.update(STEP_S)
-    surface = pygame.Surface((1280, 720))
-    game.draw(surface)
-    view = board_view_rect(surface.get_size())
-    frame = game.frame
-    assert frame.standing
-    marker = board_to_screen(frame.cop_x_mm, frame.cop_y_mm, board.geometry, view)
-    assert tuple(surface.get_at(marker))[:3] == style.MARKER
-    # The target ring: its outer edge, left of its centre (the marker and trail stay within 20 mm of the centre).
-    cx, cy = board_to_screen(*game.target_mm, board.geometry, view)
-    radius_px = int(round(game.target_radius_mm * board_scale_px_per_mm(board.geometry, view)))
-    ring = tuple(surface.get_at((cx - radius_px + 2, cy)))[:3]
-    assert ring in (style.TARGET, style.GOOD)
-    assert tuple(surface.get_at((cx - radius_px - 4, cy)))[:3] not in (style.TARGET, style.GOOD)
-    source.close()
+    pygame.display.init()
+    try:
+        screen = pygame.display.set_mode((1280, 720))  # the dummy video driver (tests/conftest.py)
+        game.draw(screen)
+        size = screen.get_size()
+        frame = game.frame
+        assert frame.standing
+        # The main view: the area round the target, drawn with board_to_screen on a zoomed geometry.
+        marker = game.zoom_to_screen(frame.cop_x_mm, frame.cop_y_mm, size)
+        assert marker == board_to_screen(frame.cop_x_mm - game.target_mm[0], frame.cop_y_mm - game.target_mm[1],
+                                         game.zoom_geometry(), board_view_rect(size))
+        assert tuple(screen.get_at(marker))[:3] == style.MARKER
+        # The target ring: its outer edge, left of its centre (the marker and trail stay within 20 mm of the centre).
+        cx, cy = game.zoom_to_screen(*game.target_mm, size)
+        radius_px = int(round(game.target_radius_mm * board_scale_px_per_mm(game.zoom_geometry(),
+                                                                            board_view_rect(size))))
+        assert tuple(screen.get_at((cx - radius_px + 2, cy)))[:3] in (style.TARGET, style.GOOD)
+        assert tuple(screen.get_at((cx - radius_px - 4, cy)))[:3] not in (style.TARGET, style.GOOD)
+        # The whole board, small, with the marker where board_to_screen puts it.
+        inset = board_to_screen(frame.cop_x_mm, frame.cop_y_mm, board.geometry, game.inset_rect(size))
+        assert tuple(screen.get_at(inset))[:3] == style.MARKER
+    finally:
+        pygame.display.quit()
+        source.close()
 
 
 def test_eyes_closed_tone_with_and_without_a_mixer(scripted_folder):
