@@ -390,3 +390,44 @@ def test_jump1_step_on_is_logged_and_the_landing_scored(jump_folders, tmp_path):
     kinds = [line.split(",")[1] for line in lines[1:]]
     assert kinds.index("step-on") < kinds.index("landing") < kinds.index("settled")
     assert math.isfinite(result.scores["peak_force_bw"])
+
+
+# --- the vectorised pieces against plain loops ----------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _touches_by_loop(t, total, weight):
+    """Hysteresis written out: enter below 96 % BW, leave at 98 %, start moved back to the last sample at 98 %."""
+    enter, leave = weight * (1 - scoring.TOUCH_ENTER_FRACTION), weight * (1 - scoring.TOUCH_EXIT_FRACTION)
+    out, inside, start, previous_end = [], False, 0, 0
+    for i, value in enumerate(total):
+        if not inside and value < enter:
+            inside, start = True, i
+            while start > previous_end and total[start - 1] < leave:
+                start -= 1
+        elif inside and value >= leave:
+            inside = False
+            if t[i] - t[start] >= scoring.MIN_TOUCH_S and np.min(total[start:i]) >= scoring.MIN_STANDING_KG:
+                out.append((start, i))
+            previous_end = i
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([70.0, 69.0, 68.0, 66.0, 60.0, 40.0, 2.0]), min_size=2, max_size=80))
+def test_find_touches_equals_plain_hysteresis(levels):
+    total = np.repeat(np.array(levels), 5)  # each level held 50 ms at 100 Hz
+    t = np.arange(len(total)) / 100.0
+    assert scoring.find_touches(t, total, 70.0) == _touches_by_loop(t, total, 70.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=200), st.data())
+def test_range_reduce_equals_slicing(values, data):
+    v = np.array(values)
+    starts = np.array(data.draw(st.lists(st.integers(0, len(v) - 1), min_size=1, max_size=20)))
+    ends = np.array([data.draw(st.integers(s + 1, len(v))) for s in starts])
+    assert np.array_equal(scoring._range_reduce(v, starts, ends, np.maximum),
+                          [v[s:e].max() for s, e in zip(starts, ends)])
+    assert np.array_equal(scoring._range_reduce(v, starts, ends, np.minimum),
+                          [v[s:e].min() for s, e in zip(starts, ends)])
