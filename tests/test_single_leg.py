@@ -23,6 +23,8 @@ import math
 import numpy as np
 import pygame
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import f as f_distribution
 
 from games import style
@@ -36,7 +38,7 @@ from trainer.balance_input import STEP_S, BalanceInput
 from trainer.cop import cop_to_corners
 from trainer.recorder import RecordingWriter
 from trainer.scoring.single_leg import (
-    OUTSIDE_FOOT_ML_MM, TOUCH_DOWN_LOAD_S, detect_touch_downs, leg_asymmetry_pct, level_settings, sample_durations_s,
+    OUTSIDE_FOOT_ML_MM, TOUCH_DOWN_LOAD_S, TouchDownDetector, detect_touch_downs, leg_asymmetry_pct, level_settings, sample_durations_s,
     score_single_leg,
 )
 
@@ -323,3 +325,28 @@ def test_the_doc_lists_exactly_the_scores(scripted_folder):
     result = play_headless("single-leg", f"replay://{scripted_folder}?speed=max",
                            RoundOptions(weight_kg=WEIGHT_KG, seconds=3.0))
     assert documented == set(result.scores)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=30))
+def test_the_detector_fed_in_chunks_finds_what_the_batch_finds(chunk_sizes):
+    t, total, x, y = scripted()
+    hold = t >= HOLD_START_S
+    t, total, x, y = t[hold], total[hold], x[hold], y[hold]
+    kwargs = dict(body_weight_kg=WEIGHT_KG, target_x_mm=CENTRE[0], target_y_mm=CENTRE[1])
+    detector = TouchDownDetector(**kwargs)
+    start = 0
+    for size in chunk_sizes * (len(t) // sum(chunk_sizes) + 1):
+        detector.feed(t[start:start + size], total[start:start + size], x[start:start + size], y[start:start + size])
+        start += size
+        if start >= len(t):
+            break
+    assert detector.touch_downs == detect_touch_downs(t, total, x, y, **kwargs)
+    assert [td.cause for td in detector.touch_downs] == ["load", "cop-jump"]
+
+
+def test_a_round_nobody_held_scores_nothing():
+    result = play_headless("single-leg", "sim://?profile=single-leg&speed=max&duration_s=1.5", RoundOptions())
+    scores = result.scores
+    assert scores["hold_s"] == 0.0 and scores["touch_downs"] == 0.0 and scores["time_in_zone_pct"] == 0.0
+    assert math.isnan(scores["sway_velocity_mm_s"]) and math.isnan(scores["sway_area_ellipse95_mm2"])
