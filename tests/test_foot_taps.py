@@ -22,6 +22,8 @@ import math
 import numpy as np
 import pygame
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from games import style
 from games.foot_taps import (FIRST_CUE_S, FootTapsRound, LEVELS, arrow_points, cue_arrow_centre, cue_schedule,
@@ -520,3 +522,45 @@ def test_an_untared_board_scores_the_same(tmp_path, geometry):
     assert offset["empty_board_kg"] == pytest.approx(2.5, abs=0.05) and abs(tared["empty_board_kg"]) < 0.05
     assert offset["taps"] == tared["taps"] == truth["taps"] and offset["hits"] == tared["hits"] == truth["hits"]
     assert offset["mean_reaction_ms"] == pytest.approx(tared["mean_reaction_ms"], abs=RT_TOL_S * 1000)
+
+
+def test_a_wii_boards_irregular_sampling_changes_nothing(tmp_path, geometry):
+    """A Wii board sends at an irregular ~100 Hz (intervals of 5-15 ms here): the clock round's scores stay
+    within the same tolerances of the truth."""
+    cues = cue_schedule("clock", 1, 1, 16.0)
+    t_regular, *_ = clock_script(cues, duration_s=17.0)
+    t = np.cumsum(np.random.default_rng(9).uniform(0.005, 0.015, len(t_regular)))
+    t = t[t < 17.0]
+    _, total, x, y, truth = clock_script(cues, duration_s=17.0)
+    # The same script, sampled at the irregular times (the script is a function of time: re-evaluate it there).
+    total, x, y = (np.interp(t, t_regular, v) for v in (total, x, y))
+    folder = write_folder(tmp_path / "wii", geometry, t, total, x, y, seed=5)
+    s = play_headless("foot-taps", f"replay://{folder}?speed=max",
+                      RoundOptions(setup="clock", level=1, seconds=16.0)).scores
+    n = len(truth["rt"])
+    assert s["taps"] == n and s["hits"] == n and s["settled_taps"] == n
+    assert s["mean_reaction_ms"] == pytest.approx(1000 * np.mean(truth["rt"]), abs=1000 * RT_TOL_S)
+    assert s["mean_stabilization_ms"] == pytest.approx(1000 * np.mean(truth["settle"]), abs=60)
+    assert s["mean_tap_load_pct_bw"] == pytest.approx(100 * np.mean(truth["depth"]) / BW_KG, abs=0.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.3, 1.5), st.floats(4.0, 40.0), st.floats(0.06, 1.5)), min_size=1,
+                max_size=8),
+       st.floats(0.0, 0.01))
+def test_detector_finds_every_tap_of_any_train(train, phase_s):
+    """Any train of taps (gaps 0.3-1.5 s, peaks 4-40 kg, holds 60 ms-1.5 s), sampled at 100 Hz from any phase:
+    every tap is found once, with onset and release within one sample of the truth."""
+    starts, t0 = [], 0.5
+    for gap, _, hold in train:
+        starts.append(t0)
+        t0 += RISE_S + hold + FALL_S + gap
+    t = np.arange(phase_s, t0 + 0.5, 0.01)
+    load = sum(pulse(t, s, peak, hold_s=hold) for s, (_, peak, hold) in zip(starts, train))
+    taps = scoring.detect_taps(t, load, np.full_like(t, 100.0), onset_kg=ONSET_KG)
+    assert len(taps) == len(train)
+    onsets = [onset_truth(s, peak) for s, (_, peak, _) in zip(starts, train)]
+    releases = [release_truth(s, peak, hold) for s, (_, peak, hold) in zip(starts, train)]
+    np.testing.assert_allclose(taps.onset_s, onsets, atol=0.01)
+    np.testing.assert_allclose(taps.release_s, releases, atol=0.01)
+    assert set(taps.side) == {RIGHT}
