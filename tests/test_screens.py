@@ -530,3 +530,35 @@ def test_drawing_changes_no_screen(services, surface):
         assert repr(_state(screen)) == before, type(screen).__name__
         assert pygame.image.tobytes(surface, "RGB") == first, type(screen).__name__
         services.stack.clear()
+
+
+def test_with_a_mouse_board_holding_a_button_is_stepping_off_for_the_tare_and_letting_go_stepping_on(tmp_path):
+    from games.screens.start import screen_to_board_mm, weigh_board_box
+    from hardware.mouse import MouseSource
+
+    pygame.font.init()
+    now = [0.0]
+    source = MouseSource(weight_kg=64.0, clock=lambda: now[0])
+    source.open()
+    services = make_services(source, folder=tmp_path, size=SIZE)
+    services.stack.push(WeighScreen(services))
+    screen = services.stack.top
+    box = weigh_board_box(SIZE)
+    target = (box.centerx + 40, box.centery - 10)
+    x_mm, y_mm = screen_to_board_mm(target, box, WII_BALANCE_BOARD)
+    assert x_mm > 0 and y_mm > 0  # right of centre and forward, as drawn
+
+    def steps(seconds):
+        for _ in range(round(seconds / FIXED_STEP_S)):
+            now[0] += FIXED_STEP_S
+            services.stack.top.update(FIXED_STEP_S)
+
+    screen.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=target, rel=(0, 0), buttons=(0, 0, 0)))
+    screen.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=target, button=1))
+    steps(1.5)
+    assert screen.phase == "on"
+    screen.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=target, button=1))
+    steps(0.3)
+    assert services.board.frame.cop_x_mm == pytest.approx(x_mm, abs=0.5)
+    steps(2.5)
+    assert screen.phase == "done" and services.body_weight_kg == pytest.approx(64.0, abs=0.01)

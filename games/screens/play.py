@@ -11,7 +11,9 @@ from games.round import RoundOptions
 from games.score_meta import better, score_meta
 from games.screens.cards import GameChoice
 from games.screens.history import last_and_best, new_round_folder, past_rounds
-from games.screens.ui import MARGIN_PX, Screen, Services, clip, format_value, is_click, is_confirm
+from games.screens.ui import (
+    MARGIN_PX, POINTER_EVENTS, Screen, Services, clip, forward_pointer, format_value, is_click, is_confirm,
+)
 from hardware.sources import SourceState
 from trainer.recorder import RecordingWriter
 
@@ -110,7 +112,19 @@ class RoundScreen(Screen):
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.finished = True  # the round is abandoned: not scored
             return
+        if event.type in POINTER_EVENTS:
+            forward_pointer(self.services.board.source, event, self.pointer_mm)
         self.round.handle(event)
+
+    def pointer_mm(self, pos) -> tuple[float, float]:
+        """Where the pointer is on the board: the round's own mapping if it has one (`screen_to_board(pos)`), else
+        the live view's board area, which is where the games draw the board."""
+        mapping = getattr(self.round, "screen_to_board", None)
+        if mapping is not None:
+            return mapping(pos)
+        from games.live_view import board_view_rect, screen_to_board
+
+        return screen_to_board(*pos, self.services.board.geometry, board_view_rect(self.size))
 
     def update(self, dt_s: float) -> None:
         self.t_s += dt_s

@@ -7,7 +7,10 @@ import numpy as np
 import pygame
 
 from games import style
-from games.screens.ui import MARGIN_PX, Screen, Services, is_click, is_confirm
+from games.live_view import BOARD_MARGIN_MM
+from games.screens.ui import (
+    MARGIN_PX, POINTER_EVENTS, Screen, Services, forward_pointer, is_click, is_confirm,
+)
 from trainer.errors import TareError
 
 EMPTY_FOR_TARE_S = 1.0  # the board must stay empty this long before it is tared
@@ -25,6 +28,8 @@ class StartScreen(Screen):
         self.next_screen = next_screen  # () -> Screen after Enter; default: the weighing, then the game menu
 
     def handle(self, event) -> None:
+        if event.type in POINTER_EVENTS:
+            forward_pointer(self.services.board.source, event, self.pointer_mm, buttons=False)
         if is_confirm(event) or is_click(event):
             self.services.stack.push(self.next_screen() if self.next_screen else WeighScreen(self.services))
         elif event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
@@ -46,20 +51,42 @@ class StartScreen(Screen):
         if self.services.notice:
             y = self.lines(surface, self.services.notice, 0.8, style.WARN, (MARGIN_PX, y + 8),
                            width - 2 * MARGIN_PX)
-        draw_board_top(surface, pygame.Rect(width - 520, height - 330, 460, 240), self.frame,
-                       self.services.board.geometry)
+        draw_board_top(surface, start_board_box(self.size), self.frame, self.services.board.geometry)
         self.text(surface, "Press Enter (or the board's button, or click) to begin", 1.3, style.YELLOW,
                   (MARGIN_PX, height - 90), anchor="bottomleft")
         self.keys_line(surface, "Enter: go on    Esc: quit")
 
 
-def draw_board_top(surface, box: pygame.Rect, frame, geometry) -> None:
-    """A small board seen from above with the COP as a dot: the board is alive."""
-    half_x = geometry.half_x_mm + 39.0
-    half_y = geometry.half_y_mm + 39.0
+    def pointer_mm(self, pos) -> tuple[float, float]:
+        return screen_to_board_mm(pos, start_board_box(self.size), self.services.board.geometry)
+
+
+def start_board_box(size) -> pygame.Rect:
+    return pygame.Rect(size[0] - 520, size[1] - 330, 460, 240)
+
+
+def weigh_board_box(size) -> pygame.Rect:
+    return pygame.Rect(size[0] - 420, size[1] - 300, 360, 200)
+
+
+def small_board(box: pygame.Rect, geometry) -> tuple[pygame.Rect, float]:
+    """The drawn board (with its edge beyond the sensors) centred in box, and its pixels per mm."""
+    half_x = geometry.half_x_mm + BOARD_MARGIN_MM
+    half_y = geometry.half_y_mm + BOARD_MARGIN_MM
     scale = min(box.width / (2 * half_x), box.height / (2 * half_y))
     board = pygame.Rect(0, 0, int(2 * half_x * scale), int(2 * half_y * scale))
     board.center = box.center
+    return board, scale
+
+
+def screen_to_board_mm(pos, box: pygame.Rect, geometry) -> tuple[float, float]:
+    board, scale = small_board(box, geometry)
+    return (pos[0] - board.centerx) / scale, (board.centery - pos[1]) / scale
+
+
+def draw_board_top(surface, box: pygame.Rect, frame, geometry) -> None:
+    """A small board seen from above with the COP as a dot: the board is alive."""
+    board, scale = small_board(box, geometry)
     pygame.draw.rect(surface, style.PANEL, board, border_radius=18)
     pygame.draw.rect(surface, style.MUTED, board, width=3, border_radius=18)
     pygame.draw.line(surface, style.MUTED, (board.centerx, board.top + 12), (board.centerx, board.bottom - 12), 1)
@@ -83,10 +110,17 @@ class WeighScreen(Screen):
         self.done_s = 0.0
 
     def handle(self, event) -> None:
+        if event.type in POINTER_EVENTS and self.phase != "done":
+            # With mouse://, holding a button is stepping off and letting go stepping back on.
+            forward_pointer(self.services.board.source, event, self.pointer_mm)
+            return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self._go_on()  # skip: the rounds weigh the player themselves
         elif (is_confirm(event) or is_click(event)) and self.phase == "done":
             self._go_on()
+
+    def pointer_mm(self, pos) -> tuple[float, float]:
+        return screen_to_board_mm(pos, weigh_board_box(self.size), self.services.board.geometry)
 
     def _go_on(self) -> None:
         if self.next_screen is not None:
@@ -139,8 +173,7 @@ class WeighScreen(Screen):
             y = self.text(surface, f"{self.frame.total_kg:.1f} kg", 1.6, style.MUTED, (MARGIN_PX, y + 10)).bottom
         if self.message:
             self.lines(surface, self.message, 1.0, style.WARN, (MARGIN_PX, y + 20), width - 2 * MARGIN_PX)
-        draw_board_top(surface, pygame.Rect(width - 420, height - 300, 360, 200), self.frame,
-                       self.services.board.geometry)
+        draw_board_top(surface, weigh_board_box(self.size), self.frame, self.services.board.geometry)
         self.keys_line(surface, "Esc: skip (the game weighs you itself)" if self.phase != "done"
                        else "Enter: go on    Esc: go on")
 

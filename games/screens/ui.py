@@ -131,6 +131,28 @@ def is_click(event) -> bool:
     return event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 1) == 1
 
 
+POINTER_EVENTS = (pygame.MOUSEMOTION, pygame.WINDOWLEAVE, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP)
+
+
+def forward_pointer(source, event, to_board_mm: Callable[[tuple[int, int]], tuple[float, float]], *,
+                    buttons: bool = True) -> None:
+    """A board that follows the pointer (mouse://) is told where it is over the drawn board, that it left the
+    window, and (with `buttons`) that a button is held: stepping off. Other boards ignore all this."""
+    if event.type == pygame.MOUSEMOTION:
+        method = getattr(source, "pointer_at", None)
+        if method is not None:
+            method(*to_board_mm(event.pos))
+    elif event.type == pygame.WINDOWLEAVE:
+        method = getattr(source, "pointer_left", None)
+        if method is not None:
+            method()
+    elif buttons and event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP) and event.button in (1, 2, 3):
+        name = "pointer_pressed" if event.type == pygame.MOUSEBUTTONDOWN else "pointer_released"
+        method = getattr(source, name, None)
+        if method is not None:
+            method()
+
+
 class Screen(Scene):
     """A screen of the trainer: steps the board once per update (so its state is always current) and treats a press
     of the board's button as Enter."""
