@@ -143,6 +143,7 @@ def _tone(frequency_hz: float, seconds: float, rate_hz: int, channels: int, dtyp
 # Eyes closed: left is a low tone, right a high one, straight ahead / behind a middle one (behind: two beeps).
 CUE_TONES_HZ = {LEFT: 330.0, RIGHT: 880.0, CENTRE: 550.0}
 TONE_S = 0.15
+TICK_HZ, TICK_S = 1200.0, 0.04  # the metronome's tick, eyes open
 
 
 def make_cue_sounds() -> dict:
@@ -167,6 +168,8 @@ def make_cue_sounds() -> dict:
         double = np.concatenate((_tone(CUE_TONES_HZ[CENTRE], TONE_S, rate_hz, channels, dtype), gap,
                                  _tone(CUE_TONES_HZ[CENTRE], TONE_S, rate_hz, channels, dtype)))
         sounds["back"] = pygame.sndarray.make_sound(np.ascontiguousarray(double))
+        sounds["tick"] = pygame.sndarray.make_sound(np.ascontiguousarray(_tone(TICK_HZ, TICK_S, rate_hz, channels,
+                                                                               dtype)))
     except (pygame.error, ValueError):
         return {}
     return sounds
@@ -215,7 +218,8 @@ class FootTapsRound(GameRound):
         self.shown_misses = 0
         self._final: dict | None = None
         self._empty: float | None = None  # target: the empty board's reading
-        self.sounds = make_cue_sounds() if options.eyes == "closed" else {}
+        # Eyes closed: every cue is a tone. Eyes open: metronome levels tick on the beat (when sound is on).
+        self.sounds = make_cue_sounds() if options.eyes == "closed" or self.level.kind == "metronome" else {}
 
     # --- data ----------------------------------------------------------------------------------------------------
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -306,7 +310,10 @@ class FootTapsRound(GameRound):
                 continue
             self.cue_source_s[i] = frame.t_s
             self.log("cue", cue.label)
-            self._play(cue.side if cue.label != "6" else "back")
+            if self.options.eyes == "closed":
+                self._play(cue.side if cue.label != "6" else "back")
+            else:
+                self._play("tick")
         # Feedback once a cue's window has closed and the tap that may answer it has ended (a tap is known only
         # at its release; one held longer than MAX_TAP_S is no tap).
         pressing = self._pressing()

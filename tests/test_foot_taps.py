@@ -405,7 +405,7 @@ def test_eyes_closed_cues_by_sound_and_plays_without_a_mixer(tmp_path, geometry,
     try:
         real = foot_taps.make_cue_sounds()
         if pygame.mixer.get_init():  # a running mixer: one tone per side, and two beeps for behind
-            assert set(real) == {LEFT, RIGHT, CENTRE, "back"}
+            assert set(real) == {LEFT, RIGHT, CENTRE, "back", "tick"}
             assert real[LEFT].get_length() == pytest.approx(foot_taps.TONE_S, abs=0.01)
             assert real["back"].get_length() > 2 * foot_taps.TONE_S
     finally:
@@ -419,10 +419,13 @@ def test_eyes_closed_cues_by_sound_and_plays_without_a_mixer(tmp_path, geometry,
         def play(self):
             played.append(self.key)
 
-    monkeypatch.setattr(foot_taps, "make_cue_sounds", lambda: {k: Tone(k) for k in (LEFT, RIGHT, CENTRE)})
+    monkeypatch.setattr(foot_taps, "make_cue_sounds", lambda: {k: Tone(k) for k in (LEFT, RIGHT, CENTRE, "tick")})
     s = play_headless("foot-taps", f"replay://{folder}?speed=max", RoundOptions(level=2, eyes="closed",
                                                                                 seconds=10.0)).scores
     assert played == [c.side for c in cues]
+    played.clear()  # eyes open, a metronome level: the beat ticks
+    play_headless("foot-taps", f"replay://{folder}?speed=max", RoundOptions(level=2, seconds=10.0))
+    assert played == ["tick"] * len(cues)
     # No mixer at all: the same round, silent, same scores.
     monkeypatch.setattr(foot_taps, "make_cue_sounds", lambda: {})
     silent = play_headless("foot-taps", f"replay://{folder}?speed=max", RoundOptions(level=2, eyes="closed",
