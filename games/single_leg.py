@@ -28,7 +28,6 @@ from games.live_view import (
 from games.round import GameRound, RoundOptions
 from hardware.samples import BoardGeometry
 from trainer.balance_input import STEP_S, BalanceInput, CopFrame
-from trainer.cop import MIN_STANDING_KG
 from trainer.scoring.single_leg import (
     TouchDownDetector, body_weight_from_loads, level_settings, score_single_leg,
 )
@@ -175,7 +174,7 @@ class SingleLegRound(GameRound):
     def _take(self, rows: np.ndarray) -> None:
         while len(rows):
             if self.phase == "waiting":
-                standing = (rows[:, 1] >= MIN_STANDING_KG) & np.isfinite(rows[:, 2]) & np.isfinite(rows[:, 3])
+                standing = self._standing(rows)
                 if not standing.any():
                     return
                 first = int(np.argmax(standing))
@@ -185,7 +184,7 @@ class SingleLegRound(GameRound):
                 self.log("standing")
                 rows = rows[first:]
             elif self.phase == "settling":
-                standing = (rows[:, 1] >= MIN_STANDING_KG) & np.isfinite(rows[:, 2]) & np.isfinite(rows[:, 3])
+                standing = self._standing(rows)
                 end_s = self.standing_since_s + GRACE_S + SETTLE_S
                 before = rows[:, 0] < end_s - 1e-9
                 if not standing[before].all():  # stepped off before the hold began: start again
@@ -204,6 +203,9 @@ class SingleLegRound(GameRound):
                 for touch_down in self.detector.feed(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]):
                     self.log("touch-down", f"{touch_down.cause} at {touch_down.start_s - self.hold_start_s:.2f} s")
                 return
+
+    def _standing(self, rows: np.ndarray) -> np.ndarray:
+        return (rows[:, 1] >= self.board.min_standing_kg) & np.isfinite(rows[:, 2]) & np.isfinite(rows[:, 3])
 
     def _start_hold(self, t_s: float) -> None:
         settle = np.concatenate(self._settle) if self._settle else np.empty((0, 4))

@@ -38,8 +38,8 @@ from trainer.balance_input import STEP_S, BalanceInput
 from trainer.cop import cop_to_corners
 from trainer.recorder import RecordingWriter
 from trainer.scoring.single_leg import (
-    OUTSIDE_FOOT_ML_MM, TOUCH_DOWN_LOAD_S, TouchDownDetector, detect_touch_downs, leg_asymmetry_pct, level_settings, sample_durations_s,
-    score_single_leg,
+    OUTSIDE_FOOT_ML_MM, TOUCH_DOWN_LOAD_S, TouchDownDetector, detect_touch_downs, leg_asymmetry_pct,
+    level_settings, sample_durations_s, score_single_leg,
 )
 
 RATE_HZ = 100.0
@@ -74,7 +74,8 @@ def write_folder(folder, t, total, x, y, geometry=FORCE_PLATE):
     corners = cop_to_corners(x, y, total, geometry)
     with RecordingWriter(folder, board_url="script://single-leg", board_identity="scripted single-leg",
                          geometry=geometry) as writer:
-        writer.add_samples([LoadSample(float(ti), *map(float, c), seq=i) for i, (ti, c) in enumerate(zip(t, corners))])
+        writer.add_samples([LoadSample(float(ti), *map(float, c), seq=i)
+                            for i, (ti, c) in enumerate(zip(t, corners))])
     return folder
 
 
