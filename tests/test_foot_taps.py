@@ -256,9 +256,11 @@ def test_clock_round_scores_dips_and_settling(tmp_path, geometry):
     t, total, x, y, truth = clock_script(cues, duration_s=31.0)
     folder = write_folder(tmp_path / "clock", geometry, t, total, x, y, seed=4)
     s = play_headless("foot-taps", f"replay://{folder}?speed=max",
-                      RoundOptions(setup="clock", leg="left", level=1, seconds=30.0)).scores
+                      RoundOptions(setup="clock", leg="left", level=1, seconds=30.0), out_folder=tmp_path / "out").scores
     n = len(truth["rt"])
     assert s["weight_kg"] == pytest.approx(BW_KG, abs=0.1)  # the first second on the board
+    weighed = [line for line in (tmp_path / "out" / "events.csv").read_text().splitlines() if ",weighed," in line]
+    assert len(weighed) == 1 and weighed[0].endswith(f"{s['weight_kg']:.1f} kg")  # live and final agree
     assert s["cues"] == len(cues) and s["taps"] == n and s["hits"] == n and s["misses"] == len(cues) - n
     assert s["mean_reaction_ms"] == pytest.approx(1000 * np.mean(truth["rt"]), abs=1000 * RT_TOL_S)
     assert s["mean_tap_load_pct_bw"] == pytest.approx(100 * np.mean(truth["depth"]) / BW_KG, abs=0.5)

@@ -197,9 +197,9 @@ def body_weight_from_first_second(t_s, total_kg) -> float:
     if len(standing) == 0:
         return math.nan
     t0 = t[standing[0]]
+    if t[-1] < t0 + WEIGH_S:
+        return math.nan  # the second is not over yet: the same answer live and at the end
     window = standing[(t[standing] < t0 + WEIGH_S)]
-    if t[standing[-1]] < t0 + WEIGH_S - MAX_SAMPLE_GAP_S:
-        return math.nan
     return float(np.median(total[window]))
 
 
