@@ -8,6 +8,7 @@ settings in data_dir()/settings.json.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pygame
@@ -69,7 +70,8 @@ def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str 
                                "SDL_VIDEODRIVER=dummy to run without a screen") from None
         pygame.display.set_caption("balance-trainer")
         services = make_services(source, user=user, notice=notice, size=size)
-        services.apply_sound()
+        if not (os.environ.get("SDL_VIDEODRIVER") == "dummy" and "SDL_AUDIODRIVER" not in os.environ):
+            services.apply_sound()  # a run with no screen wants no sound device either (nor ALSA's complaints)
         services.stack.push(StartScreen(services))
         run_scenes(services.stack, screen, seconds=seconds, realtime=realtime)
         if screenshot_path is not None:

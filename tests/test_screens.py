@@ -562,3 +562,17 @@ def test_with_a_mouse_board_holding_a_button_is_stepping_off_for_the_tare_and_le
     assert services.board.frame.cop_x_mm == pytest.approx(x_mm, abs=0.5)
     steps(2.5)
     assert screen.phase == "done" and services.body_weight_kg == pytest.approx(64.0, abs=0.01)
+
+
+def test_the_app_loop_takes_keys_from_the_window(tmp_path):
+    from hardware.sources import make_source
+
+    pygame.display.init()
+    pygame.event.clear()
+    for key in (pygame.K_RETURN, pygame.K_ESCAPE):  # start -> weighing -> skipped: the game choice
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+    shot = tmp_path / "menu.png"
+    assert run_trainer_app(make_source("sim://?seed=2"), seconds=0.3, screenshot_path=shot, realtime=False) == 0
+    image = pygame.image.load(str(shot))
+    first_tile = tile_rects(SIZE, len(menu_items()))[0]
+    assert tuple(image.get_at(tile_fill_point(first_tile)))[:3] == style.YELLOW
