@@ -569,3 +569,13 @@ def test_detector_finds_every_tap_of_any_train(train, phase_s):
     np.testing.assert_allclose(taps.onset_s, onsets, atol=0.01)
     np.testing.assert_allclose(taps.release_s, releases, atol=0.01)
     assert set(taps.side) == {RIGHT}
+
+
+def test_a_clock_round_nobody_stood_on_has_the_same_scores_all_undefined():
+    t = np.arange(0.0, 5.0, 0.01)
+    x = np.zeros_like(t)
+    empty = scoring.score_clock(t, np.zeros_like(t), x, x, [2.0, 3.5], [LEFT, RIGHT], window_s=1.0)
+    standing = scoring.score_clock(t, np.full_like(t, BW_KG), x, x, [2.0, 3.5], [LEFT, RIGHT], window_s=1.0)
+    assert set(empty) == set(standing)
+    assert empty["misses"] == 2 and math.isnan(empty["weight_kg"]) and math.isnan(empty["mean_reaction_ms"])
+    assert standing["weight_kg"] == BW_KG and standing["taps"] == 0 and standing["misses"] == 2
