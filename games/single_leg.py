@@ -29,7 +29,7 @@ from games.round import GameRound, RoundOptions
 from hardware.samples import BoardGeometry
 from trainer.balance_input import STEP_S, BalanceInput, CopFrame
 from trainer.scoring.single_leg import (
-    TouchDownDetector, body_weight_from_loads, level_settings, score_single_leg,
+    MAX_SAMPLE_GAP_S, TouchDownDetector, body_weight_from_loads, level_settings, score_single_leg,
 )
 
 GRACE_S = 1.0  # stepping on and lifting the other foot: not scored
@@ -140,7 +140,10 @@ class SingleLegRound(GameRound):
         self.phase = "waiting"  # waiting -> settling -> holding
         self.standing_since_s: float | None = None  # sample time the person stood on the board
         self.hold_start_s: float | None = None  # sample time the hold started
-        self.hold_start_game_s = 0.0
+        # Round time: the time between the hold's samples, a gap longer than MAX_SAMPLE_GAP_S (the board went
+        # stale) not counted, as in the scores; the round ends when it reaches round_s.
+        self.round_time_s = 0.0
+        self._last_held_t_s: float | None = None
         self.body_weight_kg: float | None = options.weight_kg
         self.target_mm: tuple[float, float] = (0.0, 0.0)  # board centre until the settle second sets it
         self.detector: TouchDownDetector | None = None
@@ -163,10 +166,10 @@ class SingleLegRound(GameRound):
             self._last_t_s = float(rows[-1, 0])
             self._take(rows)
         if self.phase == "holding":
-            elapsed_s = self.round.t_s - self.hold_start_game_s
             first = self.detector.touch_downs[0] if self.detector.touch_downs else None
-            self.hold_now_s = min(elapsed_s, self.round_s) if first is None else first.start_s - self.hold_start_s
-            if elapsed_s >= self.round_s - 1e-9:
+            self.hold_now_s = min(self.round_time_s, self.round_s) if first is None else \
+                first.start_s - self.hold_start_s
+            if self.round_time_s >= self.round_s - 1e-9:
                 self.finished = True
                 self.log("end", f"{self.round_s:g} s")
         self._sound(frame)
@@ -200,6 +203,10 @@ class SingleLegRound(GameRound):
                 rows = rows[~before]
             else:
                 self._held.append(rows)
+                steps = np.diff(np.concatenate(([self._last_held_t_s], rows[:, 0]))) \
+                    if self._last_held_t_s is not None else np.diff(rows[:, 0])
+                self.round_time_s += float(steps[steps <= MAX_SAMPLE_GAP_S].sum())
+                self._last_held_t_s = float(rows[-1, 0])
                 for touch_down in self.detector.feed(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]):
                     self.log("touch-down", f"{touch_down.cause} at {touch_down.start_s - self.hold_start_s:.2f} s")
                 return
@@ -221,7 +228,6 @@ class SingleLegRound(GameRound):
         self.detector = TouchDownDetector(body_weight_kg=self.body_weight_kg, target_x_mm=self.target_mm[0],
                                           target_y_mm=self.target_mm[1])
         self.hold_start_s = t_s
-        self.hold_start_game_s = self.round.t_s
         self.phase = "holding"
         self.log("hold-start", f"target x {self.target_mm[0]:+.1f} mm y {self.target_mm[1]:+.1f} mm; "
                                f"radius {self.target_radius_mm:g} mm")

@@ -246,11 +246,13 @@ def test_a_stale_board_pauses_the_round():
             assert game.hold_now_s == held_s
     kinds = [event.kind for event in game.round.events]
     assert paused_seen and "pause" in kinds and "resume" in kinds and game.round.pauses == 1
-    # 100 silent steps, of which about 0.5 s before STALE counted as round time; the hold itself is 20 s of it.
+    # 100 silent steps: the game's clock stopped for those after STALE (0.5 s without samples); the round's time,
+    # made of sample intervals, counts none of the gap, so the hold still lasts its full 20 s of samples.
     assert steps * STEP_S > game.round.t_s + 1.0
     scores = game.scores()
     assert scores["touch_downs"] == 0.0
-    assert scores["hold_s"] == pytest.approx(20.0, abs=0.6)
+    assert scores["hold_s"] == pytest.approx(20.0, abs=STEP_S)
+    assert game.hold_start_s is not None and game.round_time_s == pytest.approx(20.0, abs=STEP_S)
 
 
 def test_screen_shows_the_marker_and_the_target(scripted_folder):
