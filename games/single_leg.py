@@ -199,7 +199,7 @@ class SingleLegRound(GameRound):
                 self._settle.append(rows[settle])
                 if before.all():
                     return
-                self._start_hold(float(rows[~before][0, 0]))
+                self._start_hold(rows[~before][0])
                 rows = rows[~before]
             else:
                 self._held.append(rows)
@@ -214,10 +214,12 @@ class SingleLegRound(GameRound):
     def _standing(self, rows: np.ndarray) -> np.ndarray:
         return (rows[:, 1] >= self.board.min_standing_kg) & np.isfinite(rows[:, 2]) & np.isfinite(rows[:, 3])
 
-    def _start_hold(self, t_s: float) -> None:
+    def _start_hold(self, first_row: np.ndarray) -> None:
+        """The hold starts at `first_row` (t, total, x, y), the first sample after the settle second."""
+        t_s = float(first_row[0])
         settle = np.concatenate(self._settle) if self._settle else np.empty((0, 4))
-        if len(settle) == 0:  # a board slower than 1 Hz: take where the person stands now
-            settle = np.array([[t_s, self.frame.total_kg, self.frame.cop_x_mm, self.frame.cop_y_mm]])
+        if len(settle) == 0:  # a board slower than 1 Hz sent nothing in the settle second: take this sample
+            settle = first_row[None, :]
         measured_kg = body_weight_from_loads(settle[:, 1])
         if self.body_weight_kg is None:
             self.body_weight_kg = measured_kg
