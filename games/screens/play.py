@@ -224,24 +224,26 @@ class ResultsScreen(Screen):
         rows = self.rows()
         if not rows:
             self.text(surface, "This round has no scores.", 1.2, style.TEXT, (MARGIN_PX, y))
-        row_h = self.font(1.1).get_linesize() + 8
+        # As large as eight scores allow; large text is larger still, within the same room.
+        row = 1.0 if self.services.settings.large_text else 1.3
+        row_h = self.font(row).get_linesize() + 8
         for label, now, last, best, vs_last, new_best in rows:
             if y + row_h > height - 80:
                 break
-            self.text(surface, clip(label, self.font(1.1), xs[1] - xs[0] - 10), 1.1, style.TEXT, (xs[0], y))
+            self.text(surface, clip(label, self.font(row), xs[1] - xs[0] - 10), row, style.TEXT, (xs[0], y))
             colour = style.GOOD if vs_last else style.BAD if vs_last is False else style.TEXT
-            value_rect = self.text(surface, now, 1.1, colour, (xs[1], y))
+            value_rect = self.text(surface, now, row, colour, (xs[1], y))
             if vs_last is not None:  # not colour alone: a triangle pointing up (better) or down (worse)
                 draw_triangle(surface, colour, (value_rect.right + 18, value_rect.centery), value_rect.height // 3,
                               up=vs_last)
-            self.text(surface, last, 1.1, style.MUTED, (xs[2], y))
-            self.text(surface, "new best!" if new_best else best, 1.1, style.YELLOW if new_best else style.MUTED,
+            self.text(surface, last, row, style.MUTED, (xs[2], y))
+            self.text(surface, "new best!" if new_best else best, row, style.YELLOW if new_best else style.MUTED,
                       (xs[3], y))
             y += row_h
         if self.note:
             self.text(surface, clip(self.note, self.font(0.9), table_w), 0.9, style.WARN,
                       (MARGIN_PX, height - 56), anchor="bottomleft")
-        legend_y = height - 64
+        legend_y = height - 26 - self.font(0.9).get_linesize() * 3 // 2
         draw_triangle(surface, style.GOOD, (MARGIN_PX + 10, legend_y), 9, up=True)
         x = self.text(surface, "better than last time", 0.9, style.MUTED, (MARGIN_PX + 26, legend_y),
                       anchor="midleft").right
