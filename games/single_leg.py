@@ -25,6 +25,7 @@ from games import style
 from games.live_view import (
     BOARD_MARGIN_MM, PANEL_WIDTH_PX, board_outline_mm, board_scale_px_per_mm, board_to_screen, board_view_rect,
 )
+from games.live_view import screen_to_board as live_screen_to_board
 from games.round import GameRound, RoundOptions
 from hardware.samples import BoardGeometry
 from trainer.balance_input import STEP_S, BalanceInput, CopFrame
@@ -51,7 +52,8 @@ TARGET_WIDTH_PX = 5
 # ZOOM_MIN_HALF_MM): single-leg sway is some 10 mm, a few pixels on a whole board drawn to scale.
 ZOOM_RADII = 3.0
 ZOOM_MIN_HALF_MM = 60.0
-INSET_HEIGHT_PX = 200  # the small whole-board view
+INSET_HEIGHT_PX = 200
+DEFAULT_VIEW_SIZE = (1280, 720)  # the small whole-board view
 GRID = (52, 58, 72)
 
 
@@ -154,6 +156,7 @@ class SingleLegRound(GameRound):
         self._held: list[np.ndarray] = []  # (n, 4) chunks: t, total, x, y of the hold
         self._last_t_s = -math.inf
         self.tones = _Tones() if options.eyes == "closed" else None
+        self.view_size: tuple[int, int] = DEFAULT_VIEW_SIZE
 
     # --- state -------------------------------------------------------------------------------------------------
     def on_frame(self, frame: CopFrame, dt_s: float) -> None:
@@ -281,6 +284,12 @@ class SingleLegRound(GameRound):
         return board_to_screen(x_mm - self.target_mm[0], y_mm - self.target_mm[1], self.zoom_geometry(),
                                board_view_rect(size))
 
+    def screen_to_board(self, pos) -> tuple[float, float]:
+        """Board point under window pixel `pos` in the zoomed view, for a pointer board (mouse://): the play screen
+        asks the round for this mapping. Uses the size of the window last drawn on (DEFAULT_VIEW_SIZE before)."""
+        x, y = live_screen_to_board(pos[0], pos[1], self.zoom_geometry(), board_view_rect(self.view_size))
+        return x + self.target_mm[0], y + self.target_mm[1]
+
     @staticmethod
     def inset_rect(size) -> tuple[int, int, int, int]:
         """(left, top, width, height) of the small whole-board view, in the lower right."""
@@ -290,6 +299,7 @@ class SingleLegRound(GameRound):
     def draw_game(self, surface) -> None:
         surface.fill(style.BACKGROUND)
         size = surface.get_size()
+        self.view_size = size  # where the pointer mapping looks; display only, never part of the round's state
         inside = self._inside()
         big = style.font(style.text_px(1.6))
         self._text(surface, big, "Stand on one foot", style.TEXT, (board_view_rect(size)[0], 12))

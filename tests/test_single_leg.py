@@ -285,6 +285,8 @@ def test_screen_shows_the_marker_and_the_target(scripted_folder):
         # The whole board, small, with the marker where board_to_screen puts it.
         inset = board_to_screen(frame.cop_x_mm, frame.cop_y_mm, board.geometry, game.inset_rect(size))
         assert tuple(screen.get_at(inset))[:3] == style.MARKER
+        # A pointer board (mouse://) is handed the board point under the pointer in the zoomed view.
+        assert game.zoom_to_screen(*game.screen_to_board((300, 200)), size) == (300, 200)
     finally:
         pygame.display.quit()
         source.close()
