@@ -226,9 +226,11 @@ class SingleLegRound(GameRound):
         measured_kg = body_weight_from_loads(settle[:, 1])
         if self.body_weight_kg is None:
             self.body_weight_kg = measured_kg
-            self.log("body-weight", f"{measured_kg:.1f} kg measured")
-        elif abs(measured_kg - self.body_weight_kg) > WEIGHT_MISMATCH * self.body_weight_kg:
-            self.log("body-weight", f"{self.body_weight_kg:g} kg given, {measured_kg:.1f} kg on the board")
+            self.log("body-weight", f"{measured_kg:.2f} kg measured")
+        else:
+            mismatch = abs(measured_kg - self.body_weight_kg) > WEIGHT_MISMATCH * self.body_weight_kg
+            self.log("body-weight", f"{self.body_weight_kg:g} kg given; {measured_kg:.2f} kg on the board"
+                                    + ("; they differ: touch-downs may be wrong" if mismatch else ""))
         self.target_mm = (float(np.median(settle[:, 2])), float(np.median(settle[:, 3])))
         self.detector = TouchDownDetector(body_weight_kg=self.body_weight_kg, target_x_mm=self.target_mm[0],
                                           target_y_mm=self.target_mm[1])
@@ -259,18 +261,16 @@ class SingleLegRound(GameRound):
         return self.detector is not None and self.detector.touching
 
     def scores(self) -> dict[str, float]:
-        extras = {"target_radius_mm": self.target_radius_mm, "round_s": self.round_s,
-                  "level": float(self.options.level), "foam": float(self.options.foam),
-                  "eyes_closed": float(self.options.eyes == "closed")}
+        """The five scores of trainer.scoring.single_leg.SCORE_NAMES. The settings they were played with (leg,
+        level, eyes, foam, seconds) are the round's options, recorded beside them; the body weight used and the
+        target are in the round's events (`body-weight`, `hold-start`)."""
         if self.phase != "holding" or not self._held:
             return {"hold_s": 0.0, "time_in_zone_pct": 0.0, "sway_velocity_mm_s": math.nan,
-                    "sway_area_ellipse95_mm2": math.nan, "touch_downs": 0.0,
-                    "body_weight_kg": math.nan if self.body_weight_kg is None else float(self.body_weight_kg), **extras}
+                    "sway_area_ellipse95_mm2": math.nan, "touch_downs": 0.0}
         rows = np.concatenate(self._held)
-        scores = score_single_leg(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], target_x_mm=self.target_mm[0],
-                                  target_y_mm=self.target_mm[1], target_radius_mm=self.target_radius_mm,
-                                  body_weight_kg=self.body_weight_kg, round_s=self.round_s)
-        return {**scores, "body_weight_kg": float(self.body_weight_kg), **extras}
+        return score_single_leg(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], target_x_mm=self.target_mm[0],
+                                target_y_mm=self.target_mm[1], target_radius_mm=self.target_radius_mm,
+                                body_weight_kg=self.body_weight_kg, round_s=self.round_s)
 
     # --- drawing -----------------------------------------------------------------------------------------------
     def zoom_geometry(self) -> BoardGeometry:

@@ -18,6 +18,7 @@ rounds the corners of the drift ramps.
 """
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -38,7 +39,7 @@ from trainer.balance_input import STEP_S, BalanceInput
 from trainer.cop import cop_to_corners
 from trainer.recorder import RecordingWriter
 from trainer.scoring.single_leg import (
-    OUTSIDE_FOOT_ML_MM, TOUCH_DOWN_LOAD_S, TouchDownDetector, detect_touch_downs, leg_asymmetry_pct,
+    OUTSIDE_FOOT_ML_MM, SCORE_NAMES, TOUCH_DOWN_LOAD_S, TouchDownDetector, detect_touch_downs, leg_asymmetry_pct,
     level_settings, sample_durations_s, score_single_leg,
 )
 
@@ -121,14 +122,20 @@ def test_scripted_round_scores_match_the_truth(scripted_folder, tmp_path):
     assert scores["time_in_zone_pct"] == pytest.approx(expected["time_in_zone_pct"], abs=0.2)
     assert scores["sway_velocity_mm_s"] == pytest.approx(expected["sway_velocity_mm_s"], rel=0.01)
     assert scores["sway_area_ellipse95_mm2"] == pytest.approx(expected["sway_area_ellipse95_mm2"], rel=0.01)
-    assert scores["body_weight_kg"] == WEIGHT_KG
+    assert set(scores) == set(SCORE_NAMES)
     events = (tmp_path / "round" / "events.csv").read_text()
     assert "touch-down,load at 16.00 s" in events and "touch-down,cop-jump at 21.50 s" in events
 
 
-def test_body_weight_measured_when_not_given(scripted_folder):
-    result = play_headless("single-leg", f"replay://{scripted_folder}?speed=max", RoundOptions(level=1))
-    assert result.scores["body_weight_kg"] == pytest.approx(WEIGHT_KG, abs=0.01)
+def body_weight_event(folder) -> str:
+    return next(line.split(",", 2)[2] for line in (folder / "events.csv").read_text().splitlines()
+                if ",body-weight," in line)
+
+
+def test_body_weight_measured_when_not_given(scripted_folder, tmp_path):
+    result = play_headless("single-leg", f"replay://{scripted_folder}?speed=max", RoundOptions(level=1),
+                           out_folder=tmp_path / "round")
+    assert body_weight_event(tmp_path / "round") == "70.00 kg measured"
     assert result.scores["touch_downs"] == 2.0
 
 
@@ -178,14 +185,14 @@ def test_sample_durations_skip_gaps_and_leg_asymmetry():
 
 
 @pytest.mark.parametrize("seed", [1, 3])
-def test_simulated_single_leg_rounds_are_plausible(seed):
+def test_simulated_single_leg_rounds_are_plausible(seed, tmp_path):
     result = play_headless("single-leg", f"sim://?profile=single-leg&speed=max&seed={seed}&empty_s=1",
-                           RoundOptions(level=3, leg="right"))
+                           RoundOptions(level=3, leg="right"), out_folder=tmp_path / "round")
     scores = result.scores
     assert result.valid
     assert scores["touch_downs"] == 0.0
     assert scores["hold_s"] == pytest.approx(45.0, abs=STEP_S)
-    assert scores["body_weight_kg"] == pytest.approx(70.0, abs=0.5)
+    assert float(body_weight_event(tmp_path / "round").split(" kg")[0]) == pytest.approx(70.0, abs=0.5)
     # The simulator's single-leg profile sways at 37-39 mm/s with a 9-10 cm² ellipse; a 18 mm target holds most.
     assert 25.0 < scores["sway_velocity_mm_s"] < 55.0
     assert 400.0 < scores["sway_area_ellipse95_mm2"] < 1600.0
@@ -292,7 +299,7 @@ def test_screen_shows_the_marker_and_the_target(scripted_folder):
         source.close()
 
 
-def test_eyes_closed_tone_with_and_without_a_mixer(scripted_folder):
+def test_eyes_closed_tone_with_and_without_a_mixer(scripted_folder, tmp_path):
     frequencies = [tone_for_distance(d, 20.0) for d in (0.0, 10.0, 20.0, 40.0, 60.0, 500.0)]
     assert [f for f, _ in frequencies] == sorted(f for f, _ in frequencies)
     assert [v for _, v in frequencies] == sorted(v for _, v in frequencies)
@@ -300,8 +307,10 @@ def test_eyes_closed_tone_with_and_without_a_mixer(scripted_folder):
     options = RoundOptions(weight_kg=WEIGHT_KG, eyes="closed", seconds=5.0, foam=True)
     pygame.mixer.init()
     try:
-        result = play_headless("single-leg", f"replay://{scripted_folder}?speed=max", options)
-        assert result.scores["eyes_closed"] == 1.0 and result.scores["foam"] == 1.0
+        result = play_headless("single-leg", f"replay://{scripted_folder}?speed=max", options,
+                               out_folder=tmp_path / "round")
+        recorded = json.loads((tmp_path / "round" / "summary.json").read_text())["scores"]["options"]
+        assert recorded["foam"] is True and recorded["eyes"] == "closed"
         assert result.scores["hold_s"] == pytest.approx(5.0, abs=STEP_S)
         from hardware.sources import make_source
 
