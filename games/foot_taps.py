@@ -478,9 +478,8 @@ class FootTapsRound(GameRound):
         left, top, width, height = rect
         pygame.draw.rect(surface, style.PANEL, rect)
         big = style.font(style.text_px(1.8))
-        if self.level.kind == "ast":
-            left_s = self.round.t_s
-            clock_text = f"{left_s:4.1f} s"
+        if self.level.kind == "ast":  # a stopwatch from the go
+            clock_text = f"{max(self.round.t_s - FIRST_CUE_S, 0.0):4.1f} s"
         else:
             clock_text = f"{max(self.seconds - self.round.t_s, 0.0):4.0f} s left"
         text = big.render(clock_text, True, style.TEXT)
