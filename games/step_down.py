@@ -335,22 +335,25 @@ class StepDownRound(GameRound):
         words = {"ready": "Stand still on the board", "down": "Lower your heel slowly", "touch": "Touch lightly",
                  "up": "Come back up", "rest": "Stand tall", "done": "Well done"}
         other = "left" if self.options.leg == "right" else "right"
-        y = self._text(surface, f"Stand on your {self.options.leg} leg; lower the {other} heel",
-                       style.text_px(0.6), style.MUTED, (x, y)).bottom + 8
+        y = self._text(surface, f"On your {self.options.leg} leg; {other} heel down",
+                       style.text_px(0.8), style.MUTED, (x, y)).bottom + 8
         y = self._text(surface, words[phase], style.text_px(1.0), style.TARGET, (x, y)).bottom + 10
         # The tempo bar: the heel's target height, top = standing tall, bottom = floor.
+        self._text(surface, "heel", style.text_px(0.7), style.MUTED, (x, y))
+        self._text(surface, "floor load", style.text_px(0.7), style.MUTED, (x + 115, y))
+        y += style.text_px(0.7) + 4
         bar = pygame.Rect(x, y, 60, max(80, panel.height - y - 150))
         pygame.draw.rect(surface, style.BACKGROUND, bar)
         pygame.draw.rect(surface, style.MUTED, bar, width=2)
         level_y = int(round(bar.bottom - height * bar.height))
-        pygame.draw.rect(surface, style.TARGET, pygame.Rect(bar.left, level_y - 4, bar.width, 8))
-        self._text(surface, "up", style.text_px(0.6), style.MUTED, (bar.right + 8, bar.top))
-        self._text(surface, "floor", style.text_px(0.6), style.MUTED, (bar.right + 8, bar.bottom), "bottomleft")
+        pygame.draw.rect(surface, style.TARGET, pygame.Rect(bar.left, level_y - 8, bar.width, 16))
+        self._text(surface, "up", style.text_px(0.7), style.MUTED, (bar.right + 6, bar.top))
+        self._text(surface, "floor", style.text_px(0.7), style.MUTED, (bar.right + 6, bar.bottom), "bottomleft")
         # The load the floor takes now, as a second bar beside it.
         total = self.frame.total_kg
         if math.isfinite(self.weight_kg) and math.isfinite(total):
             touch_pct = max(0.0, (self.weight_kg - total) / self.weight_kg * 100.0)
-            load_bar = pygame.Rect(bar.right + 70, bar.top, 30, bar.height)
+            load_bar = pygame.Rect(x + 115, bar.top, 40, bar.height)
             pygame.draw.rect(surface, style.BACKGROUND, load_bar)
             limit = self.level.max_touch_pct_bw
             fill = min(1.0, touch_pct / (2 * limit))
@@ -359,8 +362,10 @@ class StepDownRound(GameRound):
                                                           load_bar.width, int(fill * load_bar.height)))
             limit_y = load_bar.bottom - load_bar.height // 2
             pygame.draw.line(surface, style.TEXT, (load_bar.left - 4, limit_y), (load_bar.right + 4, limit_y), 2)
-            self._text(surface, f"touch {touch_pct:.0f}%", style.text_px(0.6), colour,
-                       (load_bar.centerx, load_bar.bottom + 4), "midtop")
+            self._text(surface, f"limit {limit:.0f}%", style.text_px(0.7), style.TEXT, (load_bar.right + 8, limit_y),
+                       "midleft")
+            self._text(surface, f"{touch_pct:.0f}% of you", style.text_px(0.7), colour,
+                       (load_bar.left, load_bar.bottom + 4))
         y = bar.bottom + 30
         reps = len(self.result.reps) if self.result is not None else 0
         y = self._text(surface, f"Reps {reps} / {self.level.reps}", style.text_px(1.0), style.TEXT, (x, y)).bottom + 4
@@ -368,7 +373,7 @@ class StepDownRound(GameRound):
             last = self.result.reps[-1]
             light = last.touch_load_pct_bw <= self.level.max_touch_pct_bw
             self._text(surface, f"last: {last.descent_s:.1f} s down, touch {last.touch_load_pct_bw:.0f}% "
-                                f"({'light' if light else 'too heavy'})", style.text_px(0.6),
+                                f"({'light' if light else 'too heavy'})", style.text_px(0.7),
                        style.GOOD if light else style.WARN, (x, y))
 
     def _draw_landing_panel(self, surface, panel, x, y) -> None:
@@ -388,7 +393,9 @@ class StepDownRound(GameRound):
             message, colour = "Step down onto the board now, land softly", style.TARGET
         else:
             message, colour = "Stand on the box; board empty", style.MUTED
-        y = self._text(surface, message, style.text_px(0.7), colour, (x, y)).bottom + 12
+        for line in _wrap_words(message, style.font(style.text_px(0.8)), panel.width - 40):
+            y = self._text(surface, line, style.text_px(0.8), colour, (x, y)).bottom + 2
+        y += 10
         # The force trace: the last TRACE_S of the load, in body weights when known, with the ±5 % band.
         box = pygame.Rect(x, y, panel.width - 40, 220)
         pygame.draw.rect(surface, style.BACKGROUND, box)
@@ -397,8 +404,10 @@ class StepDownRound(GameRound):
         weight = self.weight_kg
         if len(data):
             recent = data[data[:, 0] >= data[-1, 0] - TRACE_S]
-            unit = weight if math.isfinite(weight) else max(float(np.nanmax(recent[:, 1])), 1.0)
-            top = max(2.0, float(np.nanmax(recent[:, 1])) / unit * 1.1) if np.isfinite(recent[:, 1]).any() else 2.0
+            known = math.isfinite(weight)
+            unit = weight if known else 1.0  # body weights when known, else kilograms
+            peak = float(np.nanmax(recent[:, 1])) / unit if np.isfinite(recent[:, 1]).any() else 0.0
+            top = max(2.0 if known else 100.0, peak * 1.1)
 
             def to_y(v):
                 return box.bottom - (v / top) * box.height
@@ -409,17 +418,30 @@ class StepDownRound(GameRound):
                                        int(to_y(1 + scoring.STABLE_BAND_FRACTION))))
                 pygame.draw.rect(surface, style.PANEL, band)
                 pygame.draw.line(surface, style.MUTED, (box.left, int(to_y(1.0))), (box.right, int(to_y(1.0))))
+                self._text(surface, "1x", style.text_px(0.6), style.MUTED, (box.left + 4, int(to_y(1.0)) - 2),
+                           "bottomleft")
             if len(recent) >= 2:
                 px = box.left + (recent[:, 0] - (recent[-1, 0] - TRACE_S)) / TRACE_S * box.width
                 py = to_y(np.nan_to_num(recent[:, 1]) / unit)
                 pygame.draw.lines(surface, style.ORANGE, False, np.column_stack((px, py)).tolist(), 2)
-            self._text(surface, f"load ({'x body weight' if math.isfinite(weight) else 'relative'}), last "
-                                f"{TRACE_S:g} s", style.text_px(0.55), style.MUTED, (box.left, box.bottom + 4))
-        y = box.bottom + 30
+            self._text(surface, f"load ({'x your weight' if known else 'kg'}), last {TRACE_S:g} s",
+                       style.text_px(0.7), style.MUTED, (box.left, box.bottom + 4))
+        y = box.bottom + 40
         if self.landing is not None and math.isfinite(self.landing.body_weight_kg):
             lines = [f"peak {self.landing.peak_force_bw:.1f} x body weight",
                      f"loading rate {self.landing.loading_rate_bw_s:.0f} BW/s"]
             if math.isfinite(self.landing.stable_s):
                 lines.append(f"steady after {self.landing.time_to_stabilization_s:.2f} s")
             for line in lines:
-                y = self._text(surface, line, style.text_px(0.7), style.TEXT, (x, y)).bottom + 4
+                y = self._text(surface, line, style.text_px(0.8), style.TEXT, (x, y)).bottom + 4
+
+
+def _wrap_words(text: str, font, width_px: int) -> list[str]:
+    """The text in lines of at most width_px, broken between words."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and font.size(lines[-1] + " " + word)[0] <= width_px:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
