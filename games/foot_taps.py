@@ -24,6 +24,7 @@ import pygame
 
 from games import style
 from games.live_view import board_outline_mm, board_to_screen
+from games.live_view import screen_to_board as live_screen_to_board
 from games.round import GameRound, RoundOptions
 from trainer.balance_input import STEP_S, BalanceInput, CopFrame
 from trainer.scoring import foot_taps as scoring
@@ -36,6 +37,7 @@ AST_STEPS = 8  # Alternate Step Test: 8 alternating taps (4 per foot)
 AST_MAX_SECONDS = 60.0  # an AST not finished by then ends, with alternate_step_time_s = NaN
 LIVE_SCORE_EVERY_STEPS = 6  # counts on screen refresh 10 times a second
 FEEDBACK_S = 0.6  # how long "hit" / "miss" stays on screen
+DEFAULT_VIEW_SIZE = (1280, 720)  # the window size assumed before the first draw
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ class FootTapsRound(GameRound):
         self.shown_misses = 0
         self._final: dict | None = None
         self._empty: float | None = None  # target: the empty board's reading
+        self.view_size = DEFAULT_VIEW_SIZE
         # Eyes closed: every cue is a tone. Eyes open: metronome levels tick on the beat (when sound is on).
         self.sounds = make_cue_sounds() if options.eyes == "closed" or self.level.kind == "metronome" else {}
 
@@ -466,8 +469,14 @@ class FootTapsRound(GameRound):
         cue = self.cues[i]
         return cue if self.round.t_s < cue.round_s + self.level.window_s else None
 
+    def screen_to_board(self, pos) -> tuple[float, float]:
+        """Board point under window pixel `pos`, for a pointer board (mouse://): the play screen asks the round for
+        this mapping. Uses the size of the window last drawn on (DEFAULT_VIEW_SIZE before)."""
+        return live_screen_to_board(pos[0], pos[1], self.board.geometry, layout(self.view_size)["board"])
+
     def draw_game(self, surface) -> None:
         size = surface.get_size()
+        self.view_size = size  # where the pointer mapping looks; display only, never part of the round's state
         areas = layout(size)
         surface.fill(style.BACKGROUND)
         self._draw_header(surface, areas["header"])

@@ -390,6 +390,8 @@ def test_screenshot_shows_the_cop_marker_and_the_cue(tmp_path, geometry):
     tip = min(arrow_points(arrow_centre, (-1.0, 0.0), areas["cue"][3] * 0.8))
     assert tip[0] < arrow_centre[0]
     assert tuple(surface.get_at((tip[0] + 4, tip[1])))[:3] == style.TARGET
+    # A pointer board (mouse://) is told the board point under the pointer: the inverse of the drawing.
+    assert game.screen_to_board(pixel) == pytest.approx((-120.0, 40.0), abs=2.0)
     source.close()
 
 
