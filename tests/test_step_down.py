@@ -431,3 +431,16 @@ def test_range_reduce_equals_slicing(values, data):
                           [v[s:e].max() for s, e in zip(starts, ends)])
     assert np.array_equal(scoring._range_reduce(v, starts, ends, np.minimum),
                           [v[s:e].min() for s, e in zip(starts, ends)])
+
+
+def test_the_doc_levels_table_matches_the_code():
+    import re
+
+    from games.step_down import LEVELS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "games-step-down.md").read_text()
+    section = doc.split("## Levels", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+)(?: and up)? \| (\S+) s \| (\S+) s \| (\S+) s \| (\S+) % BW \| (\d+) \|", section,
+                      flags=re.MULTILINE)
+    assert {int(r[0]): (float(r[1]), float(r[2]), float(r[3]), float(r[4]), int(r[5])) for r in rows} == \
+        {n: (lv.descent_s, lv.ascent_s, lv.rest_s, lv.max_touch_pct_bw, lv.reps) for n, lv in LEVELS.items()}
