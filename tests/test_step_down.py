@@ -444,3 +444,22 @@ def test_the_doc_levels_table_matches_the_code():
                       flags=re.MULTILINE)
     assert {int(r[0]): (float(r[1]), float(r[2]), float(r[3]), float(r[4]), int(r[5])) for r in rows} == \
         {n: (lv.descent_s, lv.ascent_s, lv.rest_s, lv.max_touch_pct_bw, lv.reps) for n, lv in LEVELS.items()}
+
+
+def test_sensor_dropouts_neither_break_nor_fake_a_landing_or_a_rep():
+    """NaN loads (a sensor that timed out for 10-30 ms) in the middle of a landing and of the step-downs."""
+    t, total, x, y, truth = script_landing()
+    clean = scoring.score_landing(t, total, x, y)
+    total[900:905] = np.nan  # 0.3 s after contact, during the undershoot
+    total[2000:2015] = np.nan  # while standing, settled
+    x[1000:1010] = np.nan
+    scores = scoring.score_landing(t, total, x, y)
+    assert scores["peak_force_bw"] == pytest.approx(clean["peak_force_bw"], rel=0.01)
+    assert scores["loading_rate_bw_s"] == pytest.approx(clean["loading_rate_bw_s"], rel=0.01)
+    assert scores["time_to_stabilization_s"] == pytest.approx(truth["tts"], abs=0.05)
+    t, total, x, y, truth = script_step_downs(2, [3.0] * 5, [10.0] * 5)
+    total[500:503] = np.nan
+    x[800:805] = y[800:805] = np.nan
+    result = scoring.score_step(t, total, x, y, cue_down_s=[s[0] for s in cue_schedule(2, start_s=STEP_S)])
+    assert len(result.reps) == 5
+    assert result.scores(3.0)["mean_touch_load_pct_bw"] == pytest.approx(10.0, abs=0.5)

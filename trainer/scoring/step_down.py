@@ -283,7 +283,11 @@ def score_step(t_s, total_kg, cop_x_mm, cop_y_mm, *, body_weight_kg: float | Non
 # --- landing set-up ------------------------------------------------------------------------------------------------
 def _contacts(t, total) -> list[int]:
     """Indices where the load rises through CONTACT_KG after at least MIN_UNLOADED_S below it (or from the start)."""
-    loaded = total >= CONTACT_KG  # NaN counts as unloaded: a contact needs a real reading
+    # A NaN (a sensor that timed out) is unknown: it keeps the last known state, so a dropout while standing is no
+    # new contact. Before the first reading the board counts as empty.
+    known = np.where(np.isfinite(total), np.arange(len(total)), 0)
+    filled = total[np.maximum.accumulate(known)]
+    loaded = filled >= CONTACT_KG
     rises = np.flatnonzero(loaded[1:] & ~loaded[:-1]) + 1
     contacts = []
     for i in rises:
@@ -355,7 +359,7 @@ def judge_contacts(t_s, total_kg, *, body_weight_kg: float | None = None) -> lis
         peak_end = int(np.searchsorted(t, t[c] + PEAK_WINDOW_S, side="right"))
         window = np.where(np.isfinite(total[c:peak_end]), total[c:peak_end], -np.inf)
         p = c + int(np.argmax(window))
-        empties = np.flatnonzero(~(total[p:] >= CONTACT_KG))
+        empties = np.flatnonzero(total[p:] < CONTACT_KG)  # a NaN is no emptying (its windows are not stable)
         stop = p + int(empties[0]) if len(empties) else len(t)
         stable, weight = _first_stable(t, total, p, stop, body_weight_kg)
         if body_weight_kg is not None:
