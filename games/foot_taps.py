@@ -37,6 +37,11 @@ AST_STEPS = 8  # Alternate Step Test: 8 alternating taps (4 per foot)
 AST_MAX_SECONDS = 60.0  # an AST not finished by then ends, with alternate_step_time_s = NaN
 LIVE_SCORE_EVERY_STEPS = 6  # counts on screen refresh 10 times a second
 FEEDBACK_S = 0.6  # how long "hit" / "miss" stays on screen
+# What `scores()` gives (the results screen lists every score); everything else the scoring computes (cues, void
+# cues, extra and wrong-side taps, weight, settings ...) is in `details()` and logged with the round's end.
+SCORE_NAMES = ("taps", "hits", "misses", "mean_reaction_ms", "tap_rate_hz", "left_right_symmetry_pct")
+CLOCK_SCORE_NAMES = SCORE_NAMES + ("mean_stabilization_ms", "mean_tap_load_pct_bw")
+AST_SCORE_NAMES = SCORE_NAMES + ("alternate_step_time_s",)
 DEFAULT_VIEW_SIZE = (1280, 720)  # the window size assumed before the first draw
 
 
@@ -296,7 +301,7 @@ class FootTapsRound(GameRound):
                         self.log("hit" if results[i] else "miss", self.cues[i].label)
                 self._judged = self.next_cue
             self.shown_hits, self.shown_misses = self._final["hits"], self._final["misses"]
-            self.log("end", f"{self._final['hits']} hits")
+            self._log_end()
 
     def _cued_frame(self, frame: CopFrame, resumed: bool) -> None:
         while self.next_cue < len(self.cues) and self.cues[self.next_cue].round_s <= self.round.t_s + 1e-9:
@@ -377,7 +382,7 @@ class FootTapsRound(GameRound):
             self.finished = True
             self._live_scores()
             self._final = self._score()
-            self.log("end", f"8 taps in {series.completed_s:.2f} s")
+            self._log_end()
 
     def _play(self, key) -> None:
         sound = self.sounds.get(key)
@@ -450,10 +455,23 @@ class FootTapsRound(GameRound):
         if self._n_rows:
             self.live = self._score()
 
+    def _score_names(self) -> tuple[str, ...]:
+        if self.setup == "clock":
+            return CLOCK_SCORE_NAMES
+        return AST_SCORE_NAMES if self.level.kind == "ast" else SCORE_NAMES
+
+    def details(self) -> dict:
+        """Everything the scoring computed: the scores, and the counts and settings behind them."""
+        return dict(self._final) if self._final is not None else self._score()
+
     def scores(self) -> dict:
-        if self._final is not None:
-            return dict(self._final)
-        return self._score()
+        details = self.details()
+        return {name: details[name] for name in self._score_names()}
+
+    def _log_end(self) -> None:
+        """The round's end, with the details that are not scores (the recording keeps them)."""
+        names = self._score_names()
+        self.log("end", " ".join(f"{k}={v:g}" for k, v in self._final.items() if k not in names))
 
     # --- drawing -------------------------------------------------------------------------------------------------
     def current_cue(self) -> Cue | None:

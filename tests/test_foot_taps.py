@@ -74,6 +74,21 @@ def write_folder(folder, geometry, t, total, x, y, *, seed=0, noise_kg=NOISE_KG)
     return folder
 
 
+def end_details(out_folder) -> dict:
+    """The round's details logged with its end (`FootTapsRound.details()` less the scores), from events.csv."""
+    rows = [line.split(",", 2) for line in (out_folder / "events.csv").read_text().splitlines()[1:]]
+    ends = [detail for _, kind, detail in rows if kind == "end"]
+    assert len(ends) == 1
+    return {k: float(v) for k, v in (item.split("=") for item in ends[0].split())}
+
+
+def play(folder, options, out_folder):
+    """play_headless on a scripted folder: (scores, the details logged with the round's end)."""
+    result = play_headless("foot-taps", f"replay://{folder}?speed=max", options, out_folder=out_folder)
+    assert result.valid
+    return result.scores, end_details(out_folder)
+
+
 @pytest.fixture(scope="module")
 def geometry(tmp_path_factory):
     """The geometry a replayed B.4 folder reports (the board's own once the reader keeps it; a force plate's
@@ -128,21 +143,19 @@ def test_target_round_scores_the_scripted_taps(tmp_path, geometry):
     assert len(cues) >= 10 and {c.side for c in cues} == {LEFT, RIGHT}
     t, total, x, y, truth = target_script(cues, duration_s=31.0)
     folder = write_folder(tmp_path / "target", geometry, t, total, x, y)
-    result = play_headless("foot-taps", f"replay://{folder}?speed=max",
-                           RoundOptions(setup="target", level=4, seed=3, seconds=30.0), out_folder=tmp_path / "out")
-    s = result.scores
-    assert result.valid and result.setup == "target"
-    assert s["cues"] == len(cues)
+    s, d = play(folder, RoundOptions(setup="target", level=4, seed=3, seconds=30.0), tmp_path / "out")
+    assert set(s) == {"taps", "hits", "misses", "mean_reaction_ms", "tap_rate_hz", "left_right_symmetry_pct"}
+    assert d["cues"] == len(cues) and d["level"] == 4 and d["voided_cues"] == 0
     assert s["taps"] == truth["taps"]
     assert s["hits"] == truth["hits"]
     assert s["misses"] == len(cues) - truth["hits"]
-    assert s["wrong_side_taps"] == sum(1 for i in range(len(cues)) if i % 7 == 5)
-    assert s["extra_taps"] == 2
+    assert d["wrong_side_taps"] == sum(1 for i in range(len(cues)) if i % 7 == 5)
+    assert d["extra_taps"] == 2
     assert s["mean_reaction_ms"] == pytest.approx(1000 * np.mean(truth["rt"]), abs=1000 * RT_TOL_S)
     assert s["tap_rate_hz"] == pytest.approx(truth["taps"] / 30.0, rel=0.02)
     rates = [truth["hits_by_side"][side] / truth["cues_by_side"][side] for side in (LEFT, RIGHT)]
     assert s["left_right_symmetry_pct"] == pytest.approx(100 * min(rates) / max(rates), abs=1e-9)
-    assert s["weight_kg"] == scoring.DEFAULT_TARGET_WEIGHT_KG
+    assert d["weight_kg"] == scoring.DEFAULT_TARGET_WEIGHT_KG
     # The recording holds the round's events: the cues shown and the judgements.
     events = (tmp_path / "out" / "events.csv").read_text().splitlines()
     assert sum(",cue," in line for line in events) == len(cues)
@@ -255,16 +268,15 @@ def test_clock_round_scores_dips_and_settling(tmp_path, geometry):
     assert [c.label for c in cues[:4]] == ["12", "3", "6", "9"]
     t, total, x, y, truth = clock_script(cues, duration_s=31.0)
     folder = write_folder(tmp_path / "clock", geometry, t, total, x, y, seed=4)
-    s = play_headless("foot-taps", f"replay://{folder}?speed=max",
-                      RoundOptions(setup="clock", leg="left", level=1, seconds=30.0), out_folder=tmp_path / "out").scores
+    s, d = play(folder, RoundOptions(setup="clock", leg="left", level=1, seconds=30.0), tmp_path / "out")
     n = len(truth["rt"])
-    assert s["weight_kg"] == pytest.approx(BW_KG, abs=0.1)  # the first second on the board
+    assert d["weight_kg"] == pytest.approx(BW_KG, abs=0.1)  # the first second on the board
     weighed = [line for line in (tmp_path / "out" / "events.csv").read_text().splitlines() if ",weighed," in line]
-    assert len(weighed) == 1 and weighed[0].endswith(f"{s['weight_kg']:.1f} kg")  # live and final agree
-    assert s["cues"] == len(cues) and s["taps"] == n and s["hits"] == n and s["misses"] == len(cues) - n
+    assert len(weighed) == 1 and weighed[0].endswith(f"{d['weight_kg']:.1f} kg")  # live and final agree
+    assert d["cues"] == len(cues) and s["taps"] == n and s["hits"] == n and s["misses"] == len(cues) - n
     assert s["mean_reaction_ms"] == pytest.approx(1000 * np.mean(truth["rt"]), abs=1000 * RT_TOL_S)
     assert s["mean_tap_load_pct_bw"] == pytest.approx(100 * np.mean(truth["depth"]) / BW_KG, abs=0.5)
-    assert s["settled_taps"] == n
+    assert d["settled_taps"] == n
     assert s["mean_stabilization_ms"] == pytest.approx(1000 * np.mean(truth["settle"]), abs=60)
     rates = [truth["hits_by_side"][side] / truth["cues_by_side"][side] for side in (LEFT, RIGHT)]
     assert s["left_right_symmetry_pct"] == pytest.approx(100 * min(rates) / max(rates))
@@ -346,7 +358,7 @@ def test_a_stale_board_pauses_the_round_and_nothing_in_the_gap_is_scored():
     whole = [s for s in starts if s + 0.3 < stall[0] or (s > stall[1] + 0.1 and s + 0.3 < end_t)]
     scores = game.scores()
     assert scores["taps"] == len(whole)
-    assert scores["voided_cues"] >= 1  # the cue open when the board stalled
+    assert game.details()["voided_cues"] >= 1  # the cue open when the board stalled
     # The judgements logged cue by cue as their windows closed (and shown as HIT / MISS) are what the round scored.
     kinds = [e.kind for e in game.round.events]
     assert (kinds.count("hit"), kinds.count("miss")) == (scores["hits"], scores["misses"])
@@ -504,15 +516,22 @@ def test_the_doc_lists_every_score_the_round_gives(tmp_path, geometry):
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "games-foot-taps.md").read_text()
-    section = doc.split("## Scores", 1)[1].split("\n## ", 1)[0]
-    listed = set(re.findall(r"`([a-z0-9_]+)`", "\n".join(line.split("|")[1] for line in section.splitlines()
-                                                          if line.startswith("| `"))))
+
+    def names(heading):
+        section = doc.split(heading, 1)[1].split("\n## ", 1)[0]
+        return set(re.findall(r"`([a-z0-9_]+)`", "\n".join(line.split("|")[1] for line in section.splitlines()
+                                                              if line.startswith("| `"))))
+
     t = np.arange(0.0, 4.0, 1.0 / RATE_HZ)
     folder = write_folder(tmp_path / "doc", geometry, t, np.full_like(t, BW_KG), np.zeros_like(t), np.zeros_like(t))
-    given = set()
-    for options in (RoundOptions(seconds=3.0), RoundOptions(setup="clock", seconds=3.0), RoundOptions(level=8)):
-        given |= set(play_headless("foot-taps", f"replay://{folder}?speed=max", options).scores)
-    assert given == listed
+    scores, details = set(), set()
+    for k, options in enumerate((RoundOptions(seconds=3.0), RoundOptions(setup="clock", seconds=3.0),
+                                 RoundOptions(level=8, seconds=1.0))):
+        s, d = play(folder, options, tmp_path / f"out{k}")
+        scores |= set(s)
+        details |= set(d)
+    assert scores == names("## Scores")
+    assert details == names("## Recorded with the round")
 
 
 def test_an_untared_board_scores_the_same(tmp_path, geometry):
@@ -522,11 +541,9 @@ def test_an_untared_board_scores_the_same(tmp_path, geometry):
     cues = cue_schedule("target", 2, 1, 12.0)
     t, total, x, y, truth = target_script(cues, duration_s=13.0)
     options = RoundOptions(level=2, seconds=12.0)
-    tared = play_headless("foot-taps", f"replay://{write_folder(tmp_path / 'a', geometry, t, total, x, y)}"
-                                       "?speed=max", options).scores
-    offset = play_headless("foot-taps", f"replay://{write_folder(tmp_path / 'b', geometry, t, total + 2.5, x, y)}"
-                                        "?speed=max", options).scores
-    assert offset["empty_board_kg"] == pytest.approx(2.5, abs=0.05) and abs(tared["empty_board_kg"]) < 0.05
+    tared, tared_d = play(write_folder(tmp_path / "a", geometry, t, total, x, y), options, tmp_path / "a-out")
+    offset, offset_d = play(write_folder(tmp_path / "b", geometry, t, total + 2.5, x, y), options, tmp_path / "b-out")
+    assert offset_d["empty_board_kg"] == pytest.approx(2.5, abs=0.05) and abs(tared_d["empty_board_kg"]) < 0.05
     assert offset["taps"] == tared["taps"] == truth["taps"] and offset["hits"] == tared["hits"] == truth["hits"]
     assert offset["mean_reaction_ms"] == pytest.approx(tared["mean_reaction_ms"], abs=RT_TOL_S * 1000)
 
@@ -542,10 +559,9 @@ def test_a_wii_boards_irregular_sampling_changes_nothing(tmp_path, geometry):
     # The same script, sampled at the irregular times (the script is a function of time: re-evaluate it there).
     total, x, y = (np.interp(t, t_regular, v) for v in (total, x, y))
     folder = write_folder(tmp_path / "wii", geometry, t, total, x, y, seed=5)
-    s = play_headless("foot-taps", f"replay://{folder}?speed=max",
-                      RoundOptions(setup="clock", level=1, seconds=16.0)).scores
+    s, d = play(folder, RoundOptions(setup="clock", level=1, seconds=16.0), tmp_path / "out")
     n = len(truth["rt"])
-    assert s["taps"] == n and s["hits"] == n and s["settled_taps"] == n
+    assert s["taps"] == n and s["hits"] == n and d["settled_taps"] == n
     assert s["mean_reaction_ms"] == pytest.approx(1000 * np.mean(truth["rt"]), abs=1000 * RT_TOL_S)
     assert s["mean_stabilization_ms"] == pytest.approx(1000 * np.mean(truth["settle"]), abs=60)
     assert s["mean_tap_load_pct_bw"] == pytest.approx(100 * np.mean(truth["depth"]) / BW_KG, abs=0.5)
