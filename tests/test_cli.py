@@ -137,3 +137,9 @@ def test_a_board_that_is_not_there_is_one_line_for_play_and_record(command, url,
     assert run.returncode == 1 and "Traceback" not in run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_json_never_holds_a_bare_nan():
+    from trainer.cli import _json_line
+
+    assert _json_line({"a": float("nan"), "b": [1.0, float("inf")], "c": 2.5}) == '{"a": null, "b": [1.0, null], "c": 2.5}'

@@ -138,3 +138,21 @@ def test_a_recorded_wii_event_stream_records_with_its_decoder_counters(tmp_path)
     assert summary["counters"]["samples"] == 200 and summary["counters"]["reports"] == 200
     rows = list(csv.DictReader(open(tmp_path / "r" / "samples.csv", newline="")))
     assert float(rows[-1]["tr_kg"]) == pytest.approx(21.99) and float(rows[-1]["total_kg"]) == pytest.approx(81.99)
+
+
+def test_a_recorded_wii_board_replays_with_its_own_geometry(tmp_path):
+    """The folder keeps the board's sensor spacing in summary.json; replaying it must give back the same COP."""
+    from hardware.sources import open_source
+    from trainer.cop import corners_to_cop
+    from trainer.readers import read_recording
+
+    record_board("sim://?seed=6&speed=max&profile=weight-shift", 3.0, tmp_path / "r")
+    recording = read_recording(tmp_path / "r")
+    assert recording.geometry == WII_BALANCE_BOARD
+    source = open_source(f"replay://{tmp_path / 'r'}?speed=max")
+    samples = []
+    while source.state is SourceState.STREAMING:
+        samples.extend(source.read())
+    _, x, _ = corners_to_cop(np.array([s.corners_kg for s in samples]), source.geometry)
+    standing = recording.standing
+    np.testing.assert_allclose(x[standing], recording.cop_x_mm[standing], atol=2e-3)

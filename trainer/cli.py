@@ -92,6 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_line(value) -> str:
+    """JSON with NaN and infinities as null: other programs read this, and bare NaN is not JSON."""
+    def clean(item):
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {key: clean(inner) for key, inner in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [clean(inner) for inner in item]
+        return item
+
+    return json.dumps(clean(value), allow_nan=False)
+
+
 def _command_analyze(args) -> int:
     from trainer.analyze import analyze_files
 
@@ -109,7 +123,7 @@ def _command_analyze(args) -> int:
             failures += 1
             print(f"balance-trainer analyze: {result.error}", file=sys.stderr)
         elif args.json:
-            print(json.dumps(result.as_json()), flush=True)
+            print(_json_line(result.as_json()), flush=True)
         else:
             print(f"{result.file} ({result.profile}, {result.n_samples} samples at {result.fs_hz:.4g} Hz)")
             for name, value in result.measures.items():
@@ -176,6 +190,7 @@ def _command_calibrate(args) -> int:
 
 
 def _command_game(args) -> int:
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # stdout carries the JSON scores only
     from games.headless import play_headless
     from games.round import RoundOptions
 
@@ -193,7 +208,7 @@ def _command_game(args) -> int:
     except ValueError as error:
         raise BalanceTrainerError(str(error)) from None
     if args.json:
-        print(json.dumps({"game": result.game, "setup": result.setup, "valid": result.valid,
+        print(_json_line({"game": result.game, "setup": result.setup, "valid": result.valid,
                           "scores": result.scores}))
     else:
         print(f"{result.game} ({result.setup or 'default set-up'}){'' if result.valid else ' - NOT VALID'}")

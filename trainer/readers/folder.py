@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hardware.samples import BoardGeometry
 from trainer.errors import RecordingFormatError
 from trainer.readers.common import AxesMap, corners_for_axes, nominal_rate_hz, resolve_axes
 from trainer.readers.textfile import TextTable, read_text_lines
@@ -87,7 +88,18 @@ def read_folder(path: str | Path, *, axes: str | AxesMap | None = None) -> Recor
         path=str(folder if path.is_dir() else samples_path), format="folder", t_s=t_s, cop_x_mm=cop_x,
         cop_y_mm=cop_y, total_kg=col["total_kg"].copy(), fs_hz=_rate(summary, t_s), corners_kg=corners_kg,
         raw_counts=_integers(table, "raw counts", raw), seq=_integers(table, "seq", col["seq"]), metadata=metadata,
+        geometry=_geometry(summary),
     )
+
+
+def _geometry(summary: dict | None) -> BoardGeometry | None:
+    """The board the recording was made on, as the recorder wrote it into summary.json (None if it did not)."""
+    saved = (summary or {}).get("geometry")
+    try:
+        return BoardGeometry(str(saved["name"]), float(saved["sensor_spacing_x_mm"]),
+                             float(saved["sensor_spacing_y_mm"]))
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 def _integers(table: TextTable, name: str, values: np.ndarray) -> np.ndarray | None:
