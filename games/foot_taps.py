@@ -216,7 +216,7 @@ class FootTapsRound(GameRound):
         self._last_t = -math.inf
         self._drop_resume_batch = False
         self._steps = 0
-        self.weight_kg: float | None = options.weight_kg
+        self.standing_kg: float | None = None  # clock: the board's load in the first second on it
         self.live: dict = {}
         self.live_cue_side = self.leg_side  # self-paced: the side cued now
         self.feedback: tuple[str, float] | None = None  # ("hit" | "miss", until round time)
@@ -278,12 +278,12 @@ class FootTapsRound(GameRound):
         resumed = self._drop_resume_batch
         self._take_samples()
         self._steps += 1
-        if self.setup == "clock" and self.weight_kg is None:
+        if self.setup == "clock" and self.standing_kg is None:
             t, total, _, _ = self.arrays()
-            weight = scoring.body_weight_from_first_second(t, total) if len(t) else math.nan
-            if math.isfinite(weight):
-                self.weight_kg = weight
-                self.log("weighed", f"{weight:.1f} kg")
+            standing = scoring.body_weight_from_first_second(t, total) if len(t) else math.nan
+            if math.isfinite(standing):
+                self.standing_kg = standing
+                self.log("weighed", f"{standing:.1f} kg")
         if self.level.kind in SELF_PACED:
             self._self_paced_frame(frame)
         else:
@@ -308,7 +308,7 @@ class FootTapsRound(GameRound):
             i = self.next_cue
             cue = self.cues[i]
             self.next_cue += 1
-            if self.setup == "clock" and self.weight_kg is None:
+            if self.setup == "clock" and self.standing_kg is None:
                 self.voided[i] = True
                 self.log("void", f"cue {i + 1} ({cue.label}): not weighed yet (stand on the board)")
                 continue
@@ -346,9 +346,9 @@ class FootTapsRound(GameRound):
         if not len(t) or not math.isfinite(total[-1]):
             return False
         if self.setup == "clock":
-            if self.weight_kg is None:
+            if self.standing_kg is None:
                 return False
-            excess, weight = self.weight_kg - total[-1], self.weight_kg
+            excess, weight = self.standing_kg - total[-1], self._clock_weight()
         else:
             excess, weight = total[-1] - self._empty_kg(), self._target_weight()
         return bool(excess >= scoring.TAP_RELEASE_FRACTION * scoring.tap_onset_kg(weight))
@@ -402,6 +402,10 @@ class FootTapsRound(GameRound):
                 self._empty = scoring.empty_board_kg(t, total, self._target_weight())
         return self._empty if self._empty is not None else 0.0
 
+    def _clock_weight(self) -> float:
+        """Clock: body weight given, else the standing load measured (call once it is)."""
+        return self.options.weight_kg if self.options.weight_kg is not None else self.standing_kg
+
     def _target_weight(self) -> float:
         return self.options.weight_kg if self.options.weight_kg is not None else scoring.DEFAULT_TARGET_WEIGHT_KG
 
@@ -418,9 +422,10 @@ class FootTapsRound(GameRound):
             return {}
         t, total, x, y = self.arrays()
         if self.setup == "clock":
-            if self.weight_kg is None or not len(t):
+            if self.standing_kg is None or not len(t):
                 return {}
-            taps = scoring.detect_taps(t, self.weight_kg - total, onset_kg=scoring.tap_onset_kg(self.weight_kg))
+            taps = scoring.detect_taps(t, self.standing_kg - total,
+                                       onset_kg=scoring.tap_onset_kg(self._clock_weight()))
             side = np.zeros(len(cue_s), dtype=np.int64)
         else:
             taps = scoring.detect_taps(t, total - self._empty_kg(), x,
@@ -565,7 +570,7 @@ class FootTapsRound(GameRound):
             surface.blit(text, (left + (width - text.get_width()) // 2, top + (height - text.get_height()) // 2))
             return
         if cue is None:
-            if self.setup == "clock" and self.weight_kg is None:
+            if self.setup == "clock" and self.standing_kg is None:
                 message = f"Stand on your {self.options.leg} leg"
             elif self.level.kind in SELF_PACED and not self.finished and self.round.t_s < FIRST_CUE_S:
                 message = "Get ready"

@@ -597,3 +597,17 @@ def test_a_clock_round_nobody_stood_on_has_the_same_scores_all_undefined():
     assert set(empty) == set(standing)
     assert empty["misses"] == 2 and math.isnan(empty["weight_kg"]) and math.isnan(empty["mean_reaction_ms"])
     assert standing["weight_kg"] == BW_KG and standing["taps"] == 0 and standing["misses"] == 2
+
+
+def test_a_given_weight_a_few_kg_off_does_not_move_the_clock_taps(tmp_path, geometry):
+    """The profile says 75 kg, the board reads 70: the dips are measured from the 70 kg the board read standing
+    (with 75 as the baseline every sample would be 5 kg "off the board", above the onset: one endless contact, no
+    tap); the given weight sets the % BW."""
+    cues = cue_schedule("clock", 1, 1, 16.0)
+    t, total, x, y, truth = clock_script(cues, duration_s=17.0)
+    folder = write_folder(tmp_path / "heavy", geometry, t, total, x, y, seed=6)
+    s, d = play(folder, RoundOptions(setup="clock", level=1, seconds=16.0, weight_kg=75.0), tmp_path / "out")
+    n = len(truth["rt"])
+    assert d["weight_kg"] == 75.0 and d["standing_kg"] == pytest.approx(BW_KG, abs=0.1)
+    assert s["taps"] == n and s["hits"] == n
+    assert s["mean_tap_load_pct_bw"] == pytest.approx(100 * np.mean(truth["depth"]) / 75.0, abs=0.5)

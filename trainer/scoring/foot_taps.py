@@ -430,14 +430,17 @@ def score_clock(t_s, total_kg, cop_x_mm, cop_y_mm, cue_s, cue_side, *, window_s:
                 body_weight_kg: float | None = None) -> dict:
     """Scores of a `clock` round: one leg on the board, the free foot tapping the floor."""
     t, total, x, y = _check(t_s, total_kg, cop_x_mm, cop_y_mm)
-    weight = body_weight_from_first_second(t, total) if body_weight_kg is None else float(body_weight_kg)
+    # Taps are dips below what the board read in the first second: a given body weight that is a few kg off (an old
+    # profile, clothes, a calibration) must not shift the baseline, only the % BW.
+    standing = body_weight_from_first_second(t, total)
+    weight = standing if body_weight_kg is None else float(body_weight_kg)
     nan_scores = {"taps": 0, "hits": 0, "misses": int(len(np.asarray(cue_s))), "mean_reaction_ms": math.nan,
                   "tap_rate_hz": math.nan, "left_right_symmetry_pct": math.nan, "mean_stabilization_ms": math.nan,
                   "mean_tap_load_pct_bw": math.nan, "cues": int(len(np.asarray(cue_s))), "wrong_side_taps": 0,
-                  "long_contacts": 0, "settled_taps": 0, "weight_kg": math.nan}
-    if not math.isfinite(weight):
+                  "long_contacts": 0, "settled_taps": 0, "weight_kg": weight, "standing_kg": math.nan}
+    if not math.isfinite(standing):
         return nan_scores  # nobody stood on the board for a second: nothing can be scored
-    taps = detect_taps(t, weight - total, onset_kg=tap_onset_kg(weight))
+    taps = detect_taps(t, standing - total, onset_kg=tap_onset_kg(weight))
     match = match_cues(cue_s, np.zeros(len(np.asarray(cue_s)), dtype=np.int64), taps, window_s=window_s,
                        early_s=early_s)
     scores = common_scores(taps, cue_side, match, scored_duration_s(t))
@@ -453,4 +456,5 @@ def score_clock(t_s, total_kg, cop_x_mm, cop_y_mm, cue_s, cue_side, *, window_s:
     scores["mean_tap_load_pct_bw"] = (float(100.0 * np.mean(taps.peak_excess_kg) / weight) if len(taps)
                                       else math.nan)
     scores["weight_kg"] = weight
+    scores["standing_kg"] = standing
     return scores
