@@ -15,6 +15,7 @@ SCORE_META: dict[str, tuple[str, str, bool | None]] = {
     "left_right_symmetry_pct": ("Left/right symmetry", "%", True),  # 100 % = both sides alike
     "mean_stabilization_ms": ("Steady again after a tap", "ms", False),
     "mean_tap_load_pct_bw": ("Tap load", "% BW", False),  # light, controlled taps
+    "alternate_step_time_s": ("Alternate step time", "s", False),  # level 8: 8 alternating taps, faster is better
     # single-leg balance
     "hold_s": ("Time on one leg", "s", True),
     "time_in_zone_pct": ("Time in the zone", "%", True),

@@ -26,8 +26,8 @@ class GameChoice:
 
 GAME_CHOICES: tuple[GameChoice, ...] = (
     GameChoice("foot-taps-target", "foot-taps", "Foot taps: targets", "target", False,
-               ("Stand on one leg beside the board.", "Tap the lit target with your other foot, lightly.",
-                "Come back to standing still after each tap."), "taps-target"),
+               ("Stand on the floor behind the board.", "Tap the lit half with the foot the arrow calls.",
+                "Put the foot back on the floor after each tap."), "taps-target"),
     GameChoice("foot-taps-clock", "foot-taps", "Foot taps: clock", "clock", False,
                ("Stand on one leg in the middle.", "Tap the hour called out with your other foot, lightly.",
                 "Come back to standing still after each tap."), "taps-clock"),
