@@ -53,6 +53,21 @@ def choice_by_key(key: str) -> GameChoice:
     raise ValueError(f"unknown game choice '{key}'")
 
 
+EYES_CLOSED_LINE = "Close your eyes when the countdown ends; follow the tones."
+
+
+def card_level_lines(services: Services, choice: GameChoice) -> list[tuple[str, tuple[int, int, int]]]:
+    """(text, colour) of the card's level line and, eyes closed, what to do."""
+    from games.levels import level_range
+
+    level = services.settings.level_for(choice)
+    lo, hi = level_range(choice.game, choice.setup)
+    lines = [(f"Level {level}" if hi > lo else "Level 1 (this game has one level)", style.TEXT)]
+    if services.settings.eyes_for(choice.game) == "closed":
+        lines.append((EYES_CLOSED_LINE, style.YELLOW))
+    return lines
+
+
 def card_buttons(size) -> list[tuple[str, pygame.Rect]]:
     """The card's two buttons, for the mouse: ('start', rect), ('back', rect)."""
     width, height = size
@@ -100,6 +115,8 @@ class InstructionCard(Screen):
             text_y = self.lines(surface, line, 1.2, style.TEXT, (x, text_y), width - x - MARGIN_PX) + 14
         text_y = self.lines(surface, f"Leg: {self.services.settings.leg}", 1.0, style.MUTED, (x, text_y),
                             width - x - MARGIN_PX) + 14
+        for line, colour in card_level_lines(self.services, self.choice):
+            text_y = self.lines(surface, line, 1.0, colour, (x, text_y), width - x - MARGIN_PX) + 10
         # The safety line is never cut short: it wraps (large text), and the band grows upwards.
         safety = wrap(SAFETY_LINE, self.font(1.2), width - 2 * MARGIN_PX)
         line_h = self.font(1.2).get_linesize()

@@ -22,8 +22,24 @@ OVERLAY_FILL = (0, 0, 0, 190)
 
 
 def round_options(services: Services, choice: GameChoice) -> RoundOptions:
-    return RoundOptions(setup=choice.setup, leg=services.settings.leg, weight_kg=services.body_weight_kg,
-                        foam=choice.foam)
+    settings = services.settings
+    return RoundOptions(setup=choice.setup, leg=settings.leg, weight_kg=services.body_weight_kg, foam=choice.foam,
+                        level=settings.level_for(choice), eyes=settings.eyes_for(choice.game))
+
+
+def advance_level(services: Services, choice: GameChoice, played: int, scores: dict, *, valid: bool) -> int:
+    """The level of the next round (games.levels.next_level; a round that is not valid leaves it), kept in the
+    settings and saved. Returns it."""
+    from games.levels import clamp_level, next_level
+
+    new = next_level(choice.game, choice.setup, played, scores) if valid else \
+        clamp_level(choice.game, choice.setup, played)
+    services.settings.levels[choice.key] = new
+    try:
+        services.settings.save(services.settings_path)
+    except OSError:
+        pass  # kept for the session; the settings screen says so when it cannot save
+    return new
 
 
 class CountdownScreen(Screen):
@@ -137,7 +153,7 @@ class RoundScreen(Screen):
     def _finish(self) -> None:
         scores = dict(self.round.scores())
         valid = self.services.board.error is None and not self.paused
-        options = round_options(self.services, self.choice)
+        options = self.round.options
         summary_scores = {"game": self.choice.game, "setup": self.round.setup, "valid": valid,
                           "user": self.services.user, "options": vars(options) if hasattr(options, "__dict__")
                           else {}, **scores}
@@ -150,8 +166,10 @@ class RoundScreen(Screen):
         earlier = past_rounds(self.services.rounds_dir, self.choice.game, setup=self.round.setup,
                               foam=self.choice.foam, user=self.services.user, exclude=self.folder)
         last, best = last_and_best(earlier)
+        played = int(getattr(options, "level", 1))
+        new = advance_level(self.services, self.choice, played, scores, valid=valid)
         self.services.stack.replace(ResultsScreen(self.services, self.choice, scores, last, best, valid=valid,
-                                                  note=self.write_error))
+                                                  note=self.write_error, level=played, next_level=new))
 
     def draw(self, surface) -> None:
         self.round.draw(surface)
@@ -182,8 +200,11 @@ RESULT_COLUMNS = (0.0, 0.46, 0.64, 0.82)  # fractions of the table's width: scor
 
 class ResultsScreen(Screen):
     def __init__(self, services: Services, choice: GameChoice, scores: dict, last: dict, best: dict, *,
-                 valid: bool = True, note: str | None = None):
+                 valid: bool = True, note: str | None = None, level: int | None = None,
+                 next_level: int | None = None):
         super().__init__(services)
+        self.level = level  # the level played; None: not shown
+        self.next_level = next_level
         self.choice = choice
         self.scores = scores
         self.last = last
@@ -205,6 +226,16 @@ class ResultsScreen(Screen):
                          format_value(best, unit) if higher is not None else "", vs_last, new_best))
         return rows
 
+    def level_line(self) -> str | None:
+        """"Next time: level N" and whether it went up or down; None when the levels are not known."""
+        if self.next_level is None:
+            return None
+        if self.level is None or self.next_level == self.level:
+            change = "same level" if self.level is not None else ""
+        else:
+            change = f"{'up' if self.next_level > self.level else 'down'} from level {self.level}"
+        return f"Next time: level {self.next_level}" + (f" ({change})" if change else "")
+
     def handle(self, event) -> None:
         if is_confirm(event) or is_click(event) or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.finished = True
@@ -216,6 +247,15 @@ class ResultsScreen(Screen):
         if not self.valid:
             y = self.text(surface, "Not valid: the board went away during the round", 1.0, style.BAD,
                           (MARGIN_PX, y)).bottom + 8
+        level_line = self.level_line()
+        if level_line:
+            up = self.level is not None and self.next_level > self.level
+            down = self.level is not None and self.next_level < self.level
+            colour = style.GOOD if up else style.WARN if down else style.TEXT
+            rect = self.text(surface, level_line, 1.1, colour, (MARGIN_PX, y))
+            if up or down:  # not colour alone: the words say it, and a triangle points the way
+                draw_triangle(surface, colour, (rect.right + 20, rect.centery), rect.height // 3, up=up)
+            y = rect.bottom + 8
         table_w = width - 2 * MARGIN_PX
         xs = [MARGIN_PX + int(f * table_w) for f in RESULT_COLUMNS]
         for x, head in zip(xs, ("Score", "This round", "Last time", "Best")):

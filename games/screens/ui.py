@@ -34,6 +34,21 @@ class Settings:
     sound: bool = True
     leg: str = "right"  # the stance / working leg the games use
     large_text: bool = False  # every font 1.5 times larger
+    levels: dict = field(default_factory=dict)  # {game choice key: level}; missing: the lowest (games.levels)
+    eyes_closed: dict = field(default_factory=dict)  # {game name: True} for games played eyes closed
+
+    def level_for(self, choice) -> int:
+        """The level the game choice (games.screens.cards.GameChoice) plays next, within its range."""
+        from games.levels import clamp_level, level_range
+
+        return clamp_level(choice.game, choice.setup,
+                           self.levels.get(choice.key, level_range(choice.game, choice.setup)[0]))
+
+    def eyes_for(self, game: str) -> str:
+        """"closed" where the player chose eyes closed for a game that supports it, else "open"."""
+        from games.levels import EYES_CLOSED_GAMES
+
+        return "closed" if game in EYES_CLOSED_GAMES and self.eyes_closed.get(game) is True else "open"
 
     @classmethod
     def load(cls, path: Path | None, **defaults) -> "Settings":
@@ -53,6 +68,21 @@ class Settings:
         for name in ("sound", "large_text"):
             if isinstance(stored.get(name), bool):
                 setattr(settings, name, stored[name])
+        from games.levels import EYES_CLOSED_GAMES, level_range
+        from games.screens.cards import GAME_CHOICES
+
+        levels = stored.get("levels")
+        if isinstance(levels, dict):
+            for choice in GAME_CHOICES:
+                value = levels.get(choice.key)
+                lo, hi = level_range(choice.game, choice.setup)
+                if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
+                    settings.levels[choice.key] = value
+        eyes = stored.get("eyes_closed")
+        if isinstance(eyes, dict):
+            for game in EYES_CLOSED_GAMES:
+                if isinstance(eyes.get(game), bool):
+                    settings.eyes_closed[game] = eyes[game]
         return settings
 
     def save(self, path: Path | None) -> None:
