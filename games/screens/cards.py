@@ -109,19 +109,28 @@ class InstructionCard(Screen):
         picture = pygame.Rect(MARGIN_PX, y + 10, width // 2 - MARGIN_PX, height - y - 226)
         draw_setup(surface, self.choice.picture, picture, leg=self.services.settings.leg,
                    font=self.font(0.8))
-        x = width // 2 + 20
-        text_y = y + 10
-        for line in self.choice.lines:
-            text_y = self.lines(surface, line, 1.2, style.TEXT, (x, text_y), width - x - MARGIN_PX) + 14
-        text_y = self.lines(surface, f"Leg: {self.services.settings.leg}", 1.0, style.MUTED, (x, text_y),
-                            width - x - MARGIN_PX) + 14
-        for line, colour in card_level_lines(self.services, self.choice):
-            text_y = self.lines(surface, line, 1.0, colour, (x, text_y), width - x - MARGIN_PX) + 10
         # The safety line is never cut short: it wraps (large text), and the band grows upwards.
         safety = wrap(SAFETY_LINE, self.font(1.2), width - 2 * MARGIN_PX)
         line_h = self.font(1.2).get_linesize()
         band = pygame.Rect(MARGIN_PX - 12, 0, width - 2 * MARGIN_PX + 24, line_h * len(safety) + 12)
         band.bottom = height - 160
+        x = width // 2 + 20
+        # The lines, the leg and level, and (eyes closed) what to do: smaller type where they would reach the band.
+        level_lines = card_level_lines(self.services, self.choice)
+        paragraphs = [(line, 1.2, style.TEXT, 14) for line in self.choice.lines]
+        paragraphs.append((f"Leg: {self.services.settings.leg}    {level_lines[0][0]}", 1.0, style.MUTED, 14))
+        paragraphs += [(line, 1.0, colour, 10) for line, colour in level_lines[1:]]
+        room = band.top - 8 - (y + 10)
+        fit = 0.5
+        for k in (1.0, 0.9, 0.8, 0.7, 0.6):
+            need = sum(len(wrap(text, self.font(scale * k), width - x - MARGIN_PX)) * (self.font(scale * k).get_height()
+                       + 6) + gap for text, scale, _, gap in paragraphs)
+            if need <= room:
+                fit = k
+                break
+        text_y = y + 10
+        for text, scale, colour, gap in paragraphs:
+            text_y = self.lines(surface, text, scale * fit, colour, (x, text_y), width - x - MARGIN_PX) + gap
         pygame.draw.rect(surface, style.BAD, band, border_radius=6)
         for i, line in enumerate(safety):
             self.text(surface, line, 1.2, style.TEXT, (MARGIN_PX, band.top + 6 + i * line_h))
