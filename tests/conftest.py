@@ -27,3 +27,24 @@ def private_data_dir(tmp_path_factory, monkeypatch) -> Path:
     folder = tmp_path_factory.mktemp("user-data")
     monkeypatch.setenv("BALANCE_TRAINER_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def make_device():
+    """Start FP1 device simulators on pseudo-terminals; all are stopped, and their threads gone, after the test."""
+    import threading
+
+    from hardware.fp1_device import PlateDevice
+
+    devices = []
+
+    def make(**kwargs):
+        device = PlateDevice(**kwargs)
+        devices.append(device)
+        device.start()
+        return device
+
+    yield make
+    for device in devices:
+        device.stop()
+    assert not [t for t in threading.enumerate() if t.name == "fp1-device"], "a device thread was left running"

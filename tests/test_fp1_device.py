@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -14,27 +13,11 @@ import pytest
 import serial
 
 from hardware import fp1
-from hardware.fp1_device import Faults, PlateDevice
+from hardware.fp1_device import Faults
 from hardware.samples import WII_BALANCE_BOARD
 from trainer.cop import corners_to_cop
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def make_device():
-    devices = []
-
-    def make(**kwargs):
-        device = PlateDevice(**kwargs)
-        devices.append(device)
-        device.start()
-        return device
-
-    yield make
-    for device in devices:
-        device.stop()
-    assert not [t for t in threading.enumerate() if t.name == "fp1-device"], "a device thread was left running"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from serial.tools import list_ports
 from serial.tools.list_ports_common import ListPortInfo
 
 from hardware import fp1
-from hardware.fp1_device import CommandParser, Faults, PlateDevice
+from hardware.fp1_device import CommandParser, Faults
 from hardware.serial_plate import FP1_PLATE, DeviceClock, open_error_text
 from hardware.sources import SourceState, make_source, open_source
 from trainer.calibration import Calibration, CalibrationStore
@@ -29,21 +29,6 @@ from trainer.record_command import record_board
 REPO = Path(__file__).resolve().parents[1]
 UID = bytes.fromhex("a1b2c3d4e5f6")
 GAP = re.compile(r"seq (\d+) to (\d+)")
-
-
-@pytest.fixture
-def make_device():
-    devices = []
-
-    def make(**kwargs):
-        device = PlateDevice(**kwargs)
-        devices.append(device)
-        device.start()
-        return device
-
-    yield make
-    for device in devices:
-        device.stop()
 
 
 @pytest.fixture
@@ -84,9 +69,11 @@ def test_samples_carry_what_the_plate_sent_on_nominal_gains_when_uncalibrated(ma
     opened_at = time.monotonic()
     source = opened(f"serial://{device.path}")
     assert source.state in (SourceState.CONNECTING, SourceState.STREAMING)
-    # pyserial clears the input at open, so the boot HELLO is gone: the driver asked for one after a second.
+    # pyserial clears the input at open, so the boot HELLO is usually gone and the driver asks for one, but only
+    # after waiting for it. (On a busy machine the device thread may say its boot HELLO after the port opened;
+    # then nothing needs asking.)
     get_infos = [t for t, command, _ in device.commands if command == fp1.GET_INFO]
-    assert get_infos and get_infos[0] - opened_at > 0.5
+    assert not get_infos or get_infos[0] - opened_at > 0.5
     assert not source.calibrated and "UNCALIBRATED" in source.identity and UID.hex() in source.identity
     assert source.device_id == UID.hex() and source.geometry is FP1_PLATE and source.paced
     samples, events = collect(source, 0.5)
