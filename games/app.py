@@ -19,6 +19,21 @@ MAX_FRAME_S = 0.25
 MAX_FPS = 120  # drawing cap where the display has no vsync (the dummy driver, some X servers)
 
 
+def open_window(size: tuple[int, int], caption: str):
+    """The display surface, or one clear DisplayError where no window can open (no desktop, no video driver)."""
+    from trainer.errors import DisplayError
+
+    try:
+        pygame.display.init()
+        pygame.font.init()
+        screen = pygame.display.set_mode(size)
+    except pygame.error as error:
+        raise DisplayError(f"cannot open a window ({error}): run it from a desktop session, or set "
+                           "SDL_VIDEODRIVER=dummy to run without a screen") from None
+    pygame.display.set_caption(caption)
+    return screen
+
+
 class GameClock:
     """Game time: advances only with fixed steps, so it pauses when the game does."""
 

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import pygame
 
-from games.app import FIXED_STEP_S, run_scenes
+from games.app import FIXED_STEP_S, open_window, run_scenes
 from games.scene import Scene, SceneStack
 from hardware.samples import BoardGeometry
 from hardware.sources import LoadSource, SourceState
@@ -432,14 +432,7 @@ def run_live_view(source: LoadSource, *, notice: str | None = None, seconds: flo
     if source.state is SourceState.CONNECTING:
         source.open()
     try:
-        try:
-            pygame.display.init()
-            pygame.font.init()
-            screen = pygame.display.set_mode(size)
-        except pygame.error as error:
-            raise DisplayError(f"cannot open a window ({error}): run it from a desktop session, or set "
-                               "SDL_VIDEODRIVER=dummy to run without a screen") from None
-        pygame.display.set_caption(f"balance-trainer: live view of {source.identity}")
+        screen = open_window(size, f"balance-trainer: live view of {source.identity}")
         board = BalanceInput(source, lowpass_hz=LOW_PASS_HZ)
         scene = LiveViewScene(board, Fonts(), identity=source.identity, notice=notice, sway_summary=sway_summary,
                               size=size)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pygame
 
-from games.app import run_scenes
+from games.app import open_window, run_scenes
 from games.scene import SceneStack
 from games.screens.start import StartScreen
 from games.screens.ui import DEFAULT_SIZE, SETTINGS_FILE, Services, Settings
@@ -61,14 +61,7 @@ def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str 
         source.open()
     services = None
     try:
-        try:
-            pygame.display.init()
-            pygame.font.init()
-            screen = pygame.display.set_mode(size)
-        except pygame.error as error:
-            raise DisplayError(f"cannot open a window ({error}): run it from a desktop session, or set "
-                               "SDL_VIDEODRIVER=dummy to run without a screen") from None
-        pygame.display.set_caption("balance-trainer")
+        screen = open_window(size, "balance-trainer")
         services = make_services(source, user=user, notice=notice, size=size)
         if not (os.environ.get("SDL_VIDEODRIVER") == "dummy" and "SDL_AUDIODRIVER" not in os.environ):
             services.apply_sound()  # a run with no screen wants no sound device either (nor ALSA's complaints)
