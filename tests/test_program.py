@@ -180,6 +180,14 @@ def test_swelling_reduces_load_and_twice_in_a_row_steps_back(content):
     assert not any(f.kind == "swelling" for f in settled.flags)
 
 
+def test_heel_lift_and_compensations_are_noted(content):
+    checks = make_checks(changes_by_week={2: {"heel_lift_left": True, "compensations": ("early-heel-rise",)}})
+    notes = week_plan(2, checks, content).notes
+    assert any("heel lifted" in n and "left" in n for n in notes)
+    assert any("compensations seen: early-heel-rise" in n for n in notes)
+    assert week_plan(3, checks, content).notes == ()
+
+
 def test_no_stall_once_full_range_is_reached(content):
     rows = [(12.5, 12.5, 0, 1, 1, 60, 60, 50)] * 3
     assert not any(f.kind == "stall" for f in flags(make_checks(rows), content, "left"))

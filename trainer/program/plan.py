@@ -5,7 +5,7 @@ import datetime as _dt
 import math
 from dataclasses import dataclass, field
 
-from trainer.program.rules import Check, Flag, Profile, replay, sorted_checks
+from trainer.program.rules import Flag, Profile, is_stall, replay, sorted_checks
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,14 @@ def plan_for(profile: Profile, checks, date: _dt.date, content: dict) -> Plan:
             notes.append(content["history_modifiers"][name]["note"])
     if (date - checks[-1].date).days > content["rules"]["check_due_days"]:
         notes.append(f"the weekly check is due (last one {checks[-1].date})")
+    latest = checks[-1]
+    lifted = [s for s in ("left", "right") if getattr(latest, f"heel_lift_{s}")]
+    if lifted:
+        notes.append(f"heel lifted during the knee-to-wall test ({', '.join(lifted)}): repeat it with the heel down; "
+                     "the reading may overstate the range")
+    if latest.compensations:
+        notes.append("compensations seen: " + ", ".join(latest.compensations)
+                     + " - watch for them in the foot-placement walking drill and the step-downs")
     if state.paused:
         return Plan(date, phase["name"], 0, True, state.reason, (), 0.0, 0, "", tuple(notes), state.flags)
 
@@ -97,7 +105,6 @@ def plan_for(profile: Profile, checks, date: _dt.date, content: dict) -> Plan:
     stall_run = 0
     if "stall" in kinds:
         # one new drill for each stalled check in a row (the latest included)
-        from trainer.program.rules import is_stall
         for n in range(len(checks), 0, -1):
             if not is_stall(checks[:n], content, profile.affected_side):
                 break
