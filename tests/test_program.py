@@ -7,6 +7,8 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trainer.program import CONTENT_PATH, Check, Profile, flags, load_content, plan_for, replay
 
@@ -282,3 +284,30 @@ def test_every_threshold_has_a_source():
         assert modifier["source"] and modifier["reason"], name
     games = {i["game"] for p in content["phases"] for i in p["items"] if "game" in i}
     assert games == {"foot-taps", "single-leg", "step-down"}
+
+
+# --- any valid history gives a coherent plan ----------------------------------------------------------------------
+
+_week = st.tuples(st.floats(0, 30), st.floats(0, 30), st.integers(0, 10), st.integers(0, 10), st.integers(0, 10),
+                  st.floats(10, 200), st.floats(10, 200), st.one_of(st.none(), st.floats(0, 100)),
+                  st.booleans(), st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_week, min_size=1, max_size=10), st.sampled_from(["left", "right", "both"]),
+       st.booleans(), st.booleans(), st.booleans())
+def test_any_valid_history_gives_a_coherent_plan(weeks, side, sprain, inactive, surgery):
+    content = load_content()
+    checks = [Check(D0 + dt.timedelta(weeks=i), a, b, r, p, s, sl, sr, balance_zone_pct=bal, pain_sharp=sharp,
+                    swelling=swell) for i, (a, b, r, p, s, sl, sr, bal, sharp, swell) in enumerate(weeks)]
+    profile = Profile(side, sprain, inactive, surgery)
+    states = replay(profile, checks, content)
+    assert len(states) == len(checks)
+    plan = plan_for(profile, checks, checks[-1].date, content)
+    assert plan.phase in [p["name"] for p in content["phases"]]
+    if plan.paused:
+        assert plan.items == () and "clinician" in plan.reason
+    else:
+        assert plan.total_minutes > 0 and plan.blocks >= 1
+        assert all(i.level is None or i.level >= 1 for i in plan.items)
+        assert all((i.reps or 1) >= 1 and (i.sets or 1) >= 1 for i in plan.items)
