@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from trainer import __version__
+from trainer import __version__, tracker_cli
 from trainer.errors import BalanceTrainerError
 
 EXIT_USAGE = 2
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     game.add_argument("--json", action="store_true", help="the scores as one JSON object")
 
     commands.add_parser("boards", help="which boards are attached, and why not where none is")
+    tracker_cli.add_parsers(commands)
     return parser
 
 
@@ -242,7 +243,8 @@ def _print_calibrations() -> None:
 
 
 COMMANDS = {"play": _command_play, "analyze": _command_analyze, "record": _command_record,
-            "calibrate": _command_calibrate, "game": _command_game, "boards": _command_boards}
+            "calibrate": _command_calibrate, "game": _command_game, "boards": _command_boards,
+            **tracker_cli.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Alembic migration environment of the tracker's database (run by trainer.store.migrate)."""
