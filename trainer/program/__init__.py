@@ -1,6 +1,7 @@
 """The ankle dorsiflexion program: content as data (content.json), rules and the daily plan (docs/program.md).
 
-Storage-free slice: no database and no command line yet.
+Pure: no database here. trainer.store keeps users and checks, trainer.tracker_cli the commands ("Storage" in
+docs/program.md).
 """
 from __future__ import annotations
 
