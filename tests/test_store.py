@@ -119,3 +119,28 @@ def test_a_failed_transaction_writes_nothing(tmp_path):
         with store.transaction() as s:
             user = records.get_user(s, "kiwi")
             assert len(records.checks_of(s, user)) == 1 and records.diary_of(s, user) == []
+
+
+def test_the_migrations_match_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from trainer.store.models import Base
+
+    with open_store(_url(tmp_path)) as store, store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_two_processes_creating_the_same_new_database_both_succeed(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = _url(tmp_path)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    writers = [subprocess.Popen([sys.executable, "-m", "trainer", "user", "add", name, "--db", url], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for name in "ab"]
+    assert [(w.wait(timeout=60), w.stderr.read()) for w in writers] == [(0, ""), (0, "")]
+    with open_store(url) as store, store.transaction() as s:
+        assert [u.name for u in records.list_users(s)] == ["a", "b"]
