@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -46,15 +48,33 @@ def _sqlite_path(url: str) -> Path:
 def _prepare_file(path: Path, owner_folder: bool) -> None:
     """Create the folder (0700) and the file (0600) before SQLite does, so it is never readable by others."""
     try:
+        created = False
         if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700)
-            os.chmod(path.parent, 0o700)
-        elif owner_folder:
+            try:
+                path.parent.mkdir(parents=True, mode=0o700)
+                created = True
+            except FileExistsError:  # another process made it a moment ago
+                pass
+        if created or owner_folder:
             os.chmod(path.parent, 0o700)  # our own data folder; never a folder the user pointed --db into
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         os.chmod(path, 0o600)
     except OSError as error:
         raise StoreError(f"cannot create the database {path}: {error.strerror or error}") from None
+
+
+def _wal(cursor) -> None:
+    """Switch to WAL. A new file being switched by another process at the same moment answers "locked" at once
+    (SQLite does not wait for this one), so retry for the busy timeout; once WAL, the mode stays in the file."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_engine(path: Path) -> Engine:
@@ -65,7 +85,7 @@ def _sqlite_engine(path: Path) -> Engine:
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below starts the transactions
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _wal(cursor)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
