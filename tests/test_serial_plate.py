@@ -199,7 +199,7 @@ def test_another_plate_on_the_port_is_a_reset_with_its_own_calibration(make_devi
     assert not source.calibrated
     device.uid = other
     device.reset()
-    samples, events = collect(source, 3.0, until=lambda s, e: "reset" in kinds(e) and len(s) > 10)
+    samples, events = collect(source, 8.0, until=lambda s, e: "reset" in kinds(e) and len(s) > 10)
     resets = [detail for _, kind, detail in events if kind == "reset"]
     assert resets and f"uid {other.hex()} (was {UID.hex()})" in resets[0]
     assert source.calibrated and source.device_id == other.hex() and other.hex() in source.identity
