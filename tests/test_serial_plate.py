@@ -133,10 +133,10 @@ def test_stale_when_the_plate_stops_sending_and_streaming_when_it_resumes(make_d
     source = opened(f"serial://{device.path}")
     collect(source, 0.2)
     device.set_streaming(False)
-    _, events = collect(source, 3.0, until=lambda s, e: "stale" in kinds(e))
+    _, events = collect(source, 6.0, until=lambda s, e: "stale" in kinds(e))
     assert "stale" in kinds(events) and source.state is SourceState.STALE
     device.set_streaming(True)
-    samples, events = collect(source, 3.0, until=lambda s, e: "streaming" in kinds(e))
+    samples, events = collect(source, 6.0, until=lambda s, e: "streaming" in kinds(e))
     assert source.state is SourceState.STREAMING and samples
     assert "gap" not in kinds(events)  # a pause is not a loss
 
@@ -151,7 +151,7 @@ def test_reconnects_under_a_new_pty_path_through_the_stable_link(make_device, op
     held = os.open(first, os.O_RDWR | os.O_NOCTTY)  # the old pty stays taken, so the new one gets another number
     try:
         device.unplug(1.0)
-        _, events = collect(source, 3.0, until=lambda s, e: "disconnected" in kinds(e))
+        _, events = collect(source, 6.0, until=lambda s, e: "disconnected" in kinds(e))
         assert source.state is SourceState.DISCONNECTED
         assert device.wait_plugged(3.0)
     finally:
