@@ -34,6 +34,19 @@ def open_window(size: tuple[int, int], caption: str):
     return screen
 
 
+def save_screenshot(screen, path) -> None:
+    """The window's last frame as a PNG, or one clear DisplayError if it cannot be written."""
+    from pathlib import Path
+
+    from trainer.errors import DisplayError
+
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(screen, str(path))
+    except (OSError, pygame.error) as error:
+        raise DisplayError(f"cannot save the screenshot {path}: {error}") from None
+
+
 class GameClock:
     """Game time: advances only with fixed steps, so it pauses when the game does."""
 

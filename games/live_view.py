@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pygame
 
-from games.app import FIXED_STEP_S, open_window, run_scenes
+from games.app import FIXED_STEP_S, open_window, run_scenes, save_screenshot
 from games.scene import Scene, SceneStack
 from hardware.samples import BoardGeometry
 from hardware.sources import LoadSource, SourceState
 from trainer.balance_input import BalanceInput, CopFrame
-from trainer.errors import DisplayError, TareError
+from trainer.errors import TareError
 
 # The Wii Balance Board is 511 x 316 mm with its sensors 433 x 238 mm apart: 39 mm of board beyond the sensors on
 # every side. BoardGeometry only knows the sensors, so every board is drawn with that margin.
@@ -441,11 +440,7 @@ def run_live_view(source: LoadSource, *, notice: str | None = None, seconds: flo
         run_scenes(stack, screen, seconds=seconds, realtime=realtime)
         if screenshot_path is not None:
             scene.draw(screen)
-            try:
-                Path(screenshot_path).parent.mkdir(parents=True, exist_ok=True)
-                pygame.image.save(screen, str(screenshot_path))
-            except (OSError, pygame.error) as error:
-                raise DisplayError(f"cannot save the screenshot {screenshot_path}: {error}") from None
+            save_screenshot(screen, screenshot_path)
     finally:
         source.close()
         pygame.display.quit()

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pygame
 
-from games.app import open_window, run_scenes
+from games.app import open_window, run_scenes, save_screenshot
 from games.scene import SceneStack
 from games.screens.start import StartScreen
 from games.screens.ui import DEFAULT_SIZE, SETTINGS_FILE, Services, Settings
 from hardware.sources import LoadSource, SourceState, open_source
 from trainer.balance_input import BalanceInput
 from trainer.calibration import data_dir
-from trainer.errors import DisplayError
 
 
 def with_orientation(url: str, orientation: str) -> str:
@@ -70,11 +69,7 @@ def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str 
         if screenshot_path is not None:
             if services.stack.top is not None:
                 services.stack.top.draw(screen)
-            try:
-                Path(screenshot_path).parent.mkdir(parents=True, exist_ok=True)
-                pygame.image.save(screen, str(screenshot_path))
-            except (OSError, pygame.error) as error:
-                raise DisplayError(f"cannot save the screenshot {screenshot_path}: {error}") from None
+            save_screenshot(screen, screenshot_path)
     finally:
         if services is not None:
             services.stack.clear()  # a round cut short closes its recording
