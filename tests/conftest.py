@@ -48,3 +48,18 @@ def make_device():
     for device in devices:
         device.stop()
     assert not [t for t in threading.enumerate() if t.name == "fp1-device"], "a device thread was left running"
+
+
+# make test sets this to a PostgreSQL server's admin URL when it could start one (tests/tools/start-postgres.sh).
+POSTGRES_ENV = "BALANCE_TRAINER_TEST_POSTGRES"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty tracker database URL: a SQLite file, and a database of its own on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    admin_url = os.environ.get(POSTGRES_ENV)
+    if not admin_url:
+        pytest.skip(f"no PostgreSQL server for this run ({POSTGRES_ENV} is not set; make test starts one)")
+    raise NotImplementedError("the PostgreSQL database per test comes with the PostgreSQL storage work")
