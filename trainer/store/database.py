@@ -1,14 +1,16 @@
-"""Opening the database: the URL, the file's permissions, SQLite's WAL and busy timeout, and the schema upgrade."""
+"""Opening the database: the URL, SQLite's file permissions, WAL and busy timeout, PostgreSQL's connection, and the
+schema upgrade."""
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +19,13 @@ from trainer.errors import BalanceTrainerError
 
 BUSY_TIMEOUT_S = 10.0
 DB_FILE = "tracker.db"
+# A server that does not answer (a wrong address, a firewall dropping packets) fails in this time, not libpq's
+# default of waiting for ever.
+CONNECT_TIMEOUT_S = 10
+# The key of the PostgreSQL advisory lock held while the schema is upgraded ("balance" in ASCII). Advisory locks
+# are per database, so this serialises the stations opening one database, nothing else.
+MIGRATION_LOCK_KEY = 0x62616C616E6365
+URL_FORMS = "sqlite:///PATH/tracker.db or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
 class StoreError(BalanceTrainerError):
@@ -32,16 +41,30 @@ def resolve_url(url: str | None = None) -> str:
     return url or os.environ.get("BALANCE_TRAINER_DB") or default_url()
 
 
-def _sqlite_path(url: str) -> Path:
+def _parse(url: str) -> URL:
+    """The URL, checked: SQLite (a file) or PostgreSQL (through psycopg 3); anything else is refused."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"'{url}' is not a database URL (expected sqlite:///PATH/tracker.db)") from None
-    if parsed.get_backend_name() != "sqlite":
-        raise StoreError(f"'{parsed.get_backend_name()}' databases are not supported yet: only SQLite "
-                         "(sqlite:///PATH/tracker.db)")
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise StoreError(f"'{_hide_password(url)}' is not a database URL (expected {URL_FORMS})") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgresql", "postgres"):  # libpq accepts both spellings
+        if driver not in ("", "psycopg"):
+            raise StoreError(f"the PostgreSQL driver '{driver}' is not supported: use postgresql://... (psycopg 3)")
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend != "sqlite":
+        raise StoreError(f"'{backend}' databases are not supported: only SQLite and PostgreSQL ({URL_FORMS})")
     if not parsed.database or parsed.database == ":memory:" or parsed.database.startswith("file:"):
         raise StoreError(f"'{url}' names no database file (expected sqlite:///PATH/tracker.db)")
+    return parsed
+
+
+def _hide_password(url: str) -> str:
+    """The URL for a message: SCHEME://USER:***@HOST even when the rest of it could not be parsed."""
+    return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", url)
+
+
+def _sqlite_path(parsed: URL) -> Path:
     return Path(parsed.database).expanduser()
 
 
@@ -128,19 +151,57 @@ class Store:
         self.close()
 
 
+def _postgresql_engine(parsed: URL) -> Engine:
+    try:
+        # pre_ping: a connection the server closed (a restart, an idle timeout) is replaced, not handed out broken.
+        return create_engine(parsed, pool_pre_ping=True,
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "balance-trainer"})
+    except ImportError:
+        raise StoreError("PostgreSQL needs the psycopg package: pip install 'psycopg[binary]'") from None
+
+
+def _server(parsed: URL) -> str:
+    """host:port as libpq will use them, for messages (never the password)."""
+    host = parsed.host or parsed.query.get("host") or "localhost"
+    if isinstance(host, tuple):
+        host = ",".join(host)
+    return f"{host}:{parsed.port or 5432}"
+
+
+def _reason(error: SQLAlchemyError, parsed: URL) -> str:
+    """The driver's first line, without SQLAlchemy's wrapping, and never the password."""
+    lines = [line.strip() for line in str(getattr(error, "orig", None) or error).splitlines() if line.strip()]
+    reason = lines[0] if lines else error.__class__.__name__
+    if parsed.password:
+        reason = reason.replace(str(parsed.password), "***")
+    return reason
+
+
 def open_store(url: str | None = None) -> Store:
-    """Open (creating if needed) the database and upgrade its schema to the newest migration."""
+    """Open (creating a SQLite file if needed) the database and upgrade its schema to the newest migration."""
     from trainer.store.migrate import upgrade_head
 
     url = resolve_url(url)
-    path = _sqlite_path(url)
-    _prepare_file(path, owner_folder=(path.parent == data_dir()))
-    engine = _sqlite_engine(path)
+    parsed = _parse(url)
+    postgresql = parsed.get_backend_name() == "postgresql"
+    if postgresql:
+        engine = _postgresql_engine(parsed)
+        where = f"the PostgreSQL database '{parsed.database}' at {_server(parsed)}"
+    else:
+        path = _sqlite_path(parsed)
+        _prepare_file(path, owner_folder=(path.parent == data_dir()))
+        engine = _sqlite_engine(path)
+        where = f"the database {path}"
     try:
         with engine.connect() as connection:
+            if postgresql:
+                # Stations opening one new database at once: the first creates the tables while the others wait,
+                # then find them there. PostgreSQL's DDL is transactional, so the whole upgrade is this one
+                # transaction and the lock is let go at its commit (or its rollback, on any error).
+                connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
             upgrade_head(connection)
             connection.commit()
     except SQLAlchemyError as error:
         engine.dispose()
-        raise StoreError(f"cannot open the database {path}: {str(error).splitlines()[0]}") from None
+        raise StoreError(f"cannot open {where}: {_reason(error, parsed)}") from None
     return Store(url, engine)
