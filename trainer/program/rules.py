@@ -129,30 +129,47 @@ def _measure_values(check: Check, side: str) -> dict[tuple[str, str], float | No
     return values
 
 
-def improvements(checks: list[Check], content: dict, side: str = "both") -> list[Flag]:
-    """Real improvements at the latest check: the change since the reference reaches the measure's MDC.
+def real_changes(values: list[float | None], better: str, mdc: float | None) -> list[tuple[str | None, float]]:
+    """For each value: (improved | worse | None, its change from the reference).
 
-    The reference is the baseline, then the value at the last flagged improvement of that measure (so each flag is
-    a new real change)."""
+    The reference is the first value, then the value at the last real improvement (so each `improved` is a new
+    real change, and small gains add up until they count); `worse` = worse than the reference by at least the MDC.
+    None values, and every value of a measure with no MDC, get (None, nan)."""
+    out: list[tuple[str | None, float]] = []
+    reference = None
+    for value in values:
+        if value is None or mdc is None:
+            out.append((None, float("nan")))
+            continue
+        if reference is None:
+            reference = value
+            out.append((None, 0.0))
+            continue
+        change = value - reference
+        gain = change if better == "higher" else -change
+        if round(gain, 6) >= mdc:
+            reference = value
+            out.append(("improved", change))
+        else:
+            out.append(("worse" if round(-gain, 6) >= mdc else None, change))
+    return out
+
+
+def improvements(checks: list[Check], content: dict, side: str = "both") -> list[Flag]:
+    """Real improvements at the latest check: the change since the reference reaches the measure's MDC
+    (`real_changes`)."""
+    if not checks:
+        return []
     measures = content["measures"]
-    refs: dict = {}
     found: list[Flag] = []
-    for i, check in enumerate(checks):
-        found = []
-        for (measure, s), value in _measure_values(check, side).items():
-            if value is None:
-                continue
-            if (measure, s) not in refs:
-                refs[(measure, s)] = value
-                continue
-            spec = measures[measure]
-            change = value - refs[(measure, s)]
-            gain = change if spec["better"] == "higher" else -change
-            if round(gain, 6) >= spec["mdc"]:
-                refs[(measure, s)] = value
-                found.append(Flag("improved", measure, s, round(change, 3), spec["mdc"],
-                                  f"{measure}{' ' + s if s else ''} changed {change:+.1f} {spec['unit']} "
-                                  f"(MDC {spec['mdc']:g})"))
+    for (measure, s) in _measure_values(checks[-1], side):
+        spec = measures[measure]
+        series = [_measure_values(check, side)[(measure, s)] for check in checks]
+        flag, change = real_changes(series, spec["better"], spec["mdc"])[-1]
+        if flag == "improved":
+            found.append(Flag("improved", measure, s, round(change, 3), spec["mdc"],
+                              f"{measure}{' ' + s if s else ''} changed {change:+.1f} {spec['unit']} "
+                              f"(MDC {spec['mdc']:g})"))
     return found
 
 
