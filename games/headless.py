@@ -1,15 +1,17 @@
 """One round with no window (`balance-trainer game NAME --headless`): the same round class, the same 60 Hz game
-clock, fed by the board; the round's raw samples, events and scores are written as a recording folder (B.4)."""
+clock, fed by the board. The round's raw samples, events and scores are written as a recording folder (B.4), and,
+when a player is named, as a session of theirs in the database (games.round_record)."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from games.registry import game_class
 from games.round import RoundOptions
+from games.round_record import RoundRecord
 from hardware.sources import make_source
 from trainer.balance_input import STEP_S, BalanceInput
-from trainer.recorder import RecordingWriter
 
 # A round that never finishes (a board that never comes back) is stopped after its length plus this much.
 OVERRUN_S = 120.0
@@ -22,35 +24,43 @@ class RoundResult:
     scores: dict
     valid: bool  # False when the board went away and the round could not be scored on real data
     recording: Path | None
+    session_id: int | None = None  # the database's session, when a player was named
+    database_error: str | None = None  # why the database did not take the round (it is whole in its folder)
 
 
 def play_headless(game: str, board_url: str, options: RoundOptions, *, out_folder=None,
-                  max_seconds: float | None = None) -> RoundResult:
+                  max_seconds: float | None = None, user: str | None = None,
+                  db_url: str | None = None) -> RoundResult:
+    """Play one round. With `user`, `out_folder` is required: the session's raw samples are kept in both."""
     round_class = game_class(game)
+    if user and out_folder is None:
+        raise ValueError("a round kept for a player needs a recording folder")
     source = make_source(board_url)
     source.open()
-    writer = None
-    if out_folder is not None:
-        writer = RecordingWriter(out_folder, board_url=board_url, board_identity=source.identity,
-                                 geometry=source.geometry)
+    record = None
     try:
-        board = BalanceInput(source, sample_sink=writer.add_samples if writer else None)
-        game_round = round_class(board, options)
+        board = BalanceInput(source)
+        game_round = round_class(board, options)  # checks the options before anything is recorded
+        if out_folder is not None:
+            record = RoundRecord(out_folder, game=game, setup=game_round.setup, options=options,
+                                 board_url=board_url, board_identity=source.identity, geometry=source.geometry,
+                                 user=user, db_url=db_url)
+            board.sample_sink = record.sink
         limit_steps = round(((max_seconds or options.seconds or 60.0) + OVERRUN_S) / STEP_S)
-        steps = 0
+        steps, started = 0, time.monotonic()
         while not game_round.finished and steps < limit_steps:
+            if source.paced:  # a live board: steps keep to the wall clock, as in the window
+                time.sleep(max(0.0, started + steps * STEP_S - time.monotonic()))
             game_round.update(STEP_S)
             steps += 1
-        scores = game_round.scores()
         valid = board.error is None and not game_round.round.paused
-        if writer is not None:
-            for event in game_round.round.events:
-                writer.add_event(event.t_s, event.kind, event.detail)
-            writer.summary["scores"] = {"game": game, "setup": game_round.setup, "valid": valid,
-                                        "options": vars(options) if hasattr(options, "__dict__") else {},
-                                        **scores}
+        scores = record.finish(game_round, valid=valid) if record else game_round.scores()
+    except BaseException:
+        if record is not None:
+            record.abandon()  # what was recorded stays recorded
+        raise
     finally:
-        if writer is not None:
-            writer.close()
         source.close()
-    return RoundResult(game, game_round.setup, scores, valid, Path(out_folder) if out_folder else None)
+    return RoundResult(game, game_round.setup, scores, valid, Path(out_folder) if out_folder else None,
+                       session_id=record.log.session_id if record and record.log else None,
+                       database_error=record.database_error if record else None)

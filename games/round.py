@@ -54,6 +54,9 @@ class GameRound(Scene):
 
     name = "game"
     setups: tuple[str, ...] = ()
+    # Stored with every score (as "NAME/VERSION"): raise it when a change to the scoring changes results, so that
+    # `balance-trainer rescore` knows which stored rounds to score again from their raw samples.
+    score_version = 1
 
     def __init__(self, board: BalanceInput, options: RoundOptions):
         if self.setups and options.setup is not None and options.setup not in self.setups:
@@ -63,6 +66,10 @@ class GameRound(Scene):
         self.setup = options.setup or (self.setups[0] if self.setups else None)
         self.round = RoundState()
         self.finished = False
+
+    @classmethod
+    def score_version_label(cls) -> str:
+        return f"{cls.name}/{cls.score_version}"
 
     def log(self, kind: str, detail: str = "") -> None:
         self.round.events.append(RoundEvent(self.round.t_s, kind, detail))

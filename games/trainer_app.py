@@ -3,8 +3,9 @@
 Start (board, player) → step-off tare and step-on weighing → game choice → instruction card → 3-2-1 → the
 round (paused, with an overlay, while the board is lost) → results beside last time and the best → back to the
 choice. The live view and the settings are screens of the choice. Keyboard, mouse and the Wii board's button (a
-press is Enter) all work. Rounds are kept under data_dir()/rounds/<game>/<time> (games.screens.history) and the
-settings in data_dir()/settings.json.
+press is Enter) all work. Rounds are kept under data_dir()/rounds/<game>/<time> (games.screens.history), and, for
+a named player, as their sessions in the tracker database (games.round_record); the settings in
+data_dir()/settings.json.
 """
 from __future__ import annotations
 
@@ -31,14 +32,14 @@ def with_orientation(url: str, orientation: str) -> str:
 
 def make_services(source: LoadSource, *, user: str | None = None, notice: str | None = None,
                   size: tuple[int, int] = DEFAULT_SIZE, folder: Path | None = None,
-                  round_factory=None) -> Services:
+                  round_factory=None, db_url: str | None = None) -> Services:
     """The services the screens share, on an open source; settings and rounds live in `folder` (data_dir())."""
     folder = Path(folder) if folder is not None else data_dir()
     settings_path = folder / SETTINGS_FILE
     settings = Settings.load(settings_path, board_url=getattr(source, "url", ""))
     stack = SceneStack()
     services = Services(board=BalanceInput(source), stack=stack, settings=settings, rounds_dir=folder / "rounds",
-                        user=user, size=size, settings_path=settings_path, notice=notice,
+                        user=user, db_url=db_url, size=size, settings_path=settings_path, notice=notice,
                         round_factory=round_factory)
 
     def open_board(url: str) -> BalanceInput:
@@ -52,7 +53,7 @@ def make_services(source: LoadSource, *, user: str | None = None, notice: str | 
 
 def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str | None = None,
                     seconds: float | None = None, screenshot_path=None, size: tuple[int, int] = DEFAULT_SIZE,
-                    realtime: bool = True) -> int:
+                    realtime: bool = True, db_url: str | None = None) -> int:
     """Run the trainer on `source` until its window is closed, Esc is pressed on the start screen, or `seconds` of
     game time have passed; saves the last frame to screenshot_path if given. Opens the source if needed and closes
     the board at the end. Returns 0."""
@@ -61,7 +62,7 @@ def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str 
     services = None
     try:
         screen = open_window(size, "balance-trainer")
-        services = make_services(source, user=user, notice=notice, size=size)
+        services = make_services(source, user=user, notice=notice, size=size, db_url=db_url)
         if not (os.environ.get("SDL_VIDEODRIVER") == "dummy" and "SDL_AUDIODRIVER" not in os.environ):
             services.apply_sound()  # a run with no screen wants no sound device either (nor ALSA's complaints)
         services.stack.push(StartScreen(services))

@@ -26,6 +26,7 @@ from games.screens.play import CountdownScreen, ResultsScreen, RoundScreen, paus
 from games.screens.start import StartScreen, WeighScreen  # noqa: E402
 from games.screens.ui import Settings, key_event  # noqa: E402
 from games.trainer_app import make_services, run_trainer_app, with_orientation  # noqa: E402
+from trainer.store import open_store, records, sessions  # noqa: E402
 from hardware.samples import WII_BALANCE_BOARD, LoadSample  # noqa: E402
 from hardware.sources import SourceState  # noqa: E402
 from trainer.cop import cop_to_corners  # noqa: E402
@@ -110,7 +111,11 @@ def services(tmp_path):
     pygame.font.init()
     source = ScriptedSource(load_kg=70.0)
     source.open()
-    return make_services(source, user="Ann", folder=tmp_path, size=SIZE, round_factory=lambda name: TinyRound)
+    db_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    with open_store(db_url) as store, store.transaction() as session:
+        records.add_user(session, "Ann")
+    return make_services(source, user="Ann", folder=tmp_path, size=SIZE, round_factory=lambda name: TinyRound,
+                         db_url=db_url)
 
 
 def run(services, seconds: float) -> None:
@@ -370,6 +375,12 @@ def test_results_show_this_round_beside_last_time_and_the_best(services, surface
     assert summary["scores"]["hits"] == 7 and summary["scores"]["user"] == "Ann"
     assert summary["counters"]["samples"] > 100
     assert (screen.folder / "samples.csv").is_file() and (screen.folder / "events.csv").is_file()
+    # ... and as Ann's session in the database, with the same scores and the same raw samples.
+    with open_store(services.db_url) as store, store.transaction() as session:
+        (row,) = sessions.sessions_of(session, records.get_user(session, "Ann"))
+        assert (row.status, row.valid, row.name) == ("complete", True, "single-leg")
+        assert json.loads(row.scores_json)["hits"] == 7
+        assert sessions.samples_csv(session, row) == (screen.folder / "samples.csv").read_text()
     press(services, pygame.K_RETURN)
     run(services, FIXED_STEP_S)
     assert isinstance(services.stack.top, GameMenu)

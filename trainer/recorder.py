@@ -2,6 +2,8 @@
 
 samples.csv gets one row per sample received, events.csv one row per event, and summary.json is rewritten (to a
 temporary file, then renamed, so it is never half-written) every time the buffers are flushed and at the end.
+A `listener` (the database's copy of a session, trainer.store.session_log) is handed the sample rows of each flush,
+after they are on disk.
 """
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ def _cell(value, digits: int) -> str:
 
 class RecordingWriter:
     def __init__(self, folder, *, board_url: str, board_identity: str, geometry: BoardGeometry,
-                 calibration: dict | None = None, clock=time.monotonic):
+                 calibration: dict | None = None, clock=time.monotonic, extra_summary: dict | None = None,
+                 listener=None):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         for name in ("samples.csv", "events.csv"):
@@ -54,7 +57,11 @@ class RecordingWriter:
             "duration_s": 0.0,
             "counters": {"samples": 0, "frames_bad_checksum": 0, "sequence_gaps": 0},
             "scores": {},
+            **(extra_summary or {}),
         }
+        self.listener = listener  # .samples_flushed(rows): called after each flush with the rows it wrote
+        self.event_rows: list[str] = []  # events.csv's rows, also kept here (they are few) for the listener
+        self._unsent_rows: list[str] = []
         self._first_t_s: float | None = None
         self._last_seq: int | None = None
         self._last_flush = self._clock()
@@ -76,6 +83,8 @@ class RecordingWriter:
             self.summary["duration_s"] = round(samples[-1].t_s - self._first_t_s, 6)
             self.summary["counters"]["samples"] += len(samples)
             self._samples.write("\n".join(lines) + "\n")
+            if self.listener is not None:
+                self._unsent_rows.extend(lines)
         self._flush_if_due()
 
     def _count_sequence(self, seq: int | None) -> None:
@@ -87,7 +96,9 @@ class RecordingWriter:
 
     def add_event(self, t_s: float, kind: str, detail: str = "") -> None:
         detail = detail.replace("\n", " ").replace(",", ";")
-        self._events.write(f"{t_s:.6f},{kind},{detail}\n")
+        row = f"{t_s:.6f},{kind},{detail}"
+        self._events.write(row + "\n")
+        self.event_rows.append(row)
         self._flush_if_due()
 
     def count(self, counter: str, n: int = 1) -> None:
@@ -104,6 +115,9 @@ class RecordingWriter:
         temporary.write_text(json.dumps(self.summary, indent=2) + "\n", encoding="utf-8")
         os.replace(temporary, self.folder / "summary.json")
         self._last_flush = self._clock()
+        if self.listener is not None and self._unsent_rows:
+            rows, self._unsent_rows = self._unsent_rows, []
+            self.listener.samples_flushed(rows)
 
     def close(self) -> None:
         if self._samples.closed:

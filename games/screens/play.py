@@ -10,12 +10,13 @@ from games import style
 from games.round import RoundOptions
 from games.score_meta import better, score_meta
 from games.screens.cards import GameChoice
+from games.round_record import RoundRecord
 from games.screens.history import last_and_best, new_round_folder, past_rounds
 from games.screens.ui import (
     MARGIN_PX, POINTER_EVENTS, Screen, Services, clip, forward_pointer, format_value, is_click, is_confirm,
 )
 from hardware.sources import SourceState
-from trainer.recorder import RecordingWriter
+from trainer.store.database import StoreError
 
 COUNTDOWN_S = 3.0
 OVERLAY_FILL = (0, 0, 0, 190)
@@ -98,7 +99,7 @@ class RoundScreen(Screen):
         super().__init__(services)
         self.choice = choice
         self.round = game_round
-        self.writer: RecordingWriter | None = None
+        self.record: RoundRecord | None = None
         self.folder = None
         self.write_error: str | None = None
 
@@ -107,18 +108,20 @@ class RoundScreen(Screen):
         source = board.source
         self.folder = new_round_folder(self.services.rounds_dir, self.choice.game)
         try:
-            self.writer = RecordingWriter(self.folder, board_url=getattr(source, "url", ""),
-                                          board_identity=getattr(source, "identity", ""), geometry=board.geometry)
-        except OSError as error:
-            self.write_error, self.writer = f"this round is not saved: {error}", None
-        board.sample_sink = self.writer.add_samples if self.writer else None
+            self.record = RoundRecord(self.folder, game=self.choice.game, setup=self.round.setup,
+                                      options=self.round.options, board_url=getattr(source, "url", ""),
+                                      board_identity=getattr(source, "identity", ""), geometry=board.geometry,
+                                      user=self.services.user, db_url=self.services.db_url)
+        except (OSError, StoreError) as error:
+            self.write_error, self.record = f"this round is not saved: {error}", None
+        board.sample_sink = self.record.sink if self.record else None
         self.round.enter()
 
     def exit(self) -> None:
         self.services.board.sample_sink = None
         self.round.exit()
-        if self.writer is not None:
-            self.writer.close()  # a round left early keeps its samples, with no scores
+        if self.record is not None:
+            self.record.abandon()  # a round left early keeps its samples, with no scores
 
     @property
     def paused(self) -> bool:
@@ -151,17 +154,16 @@ class RoundScreen(Screen):
             self._finish()
 
     def _finish(self) -> None:
-        scores = dict(self.round.scores())
         valid = self.services.board.error is None and not self.paused
         options = self.round.options
-        summary_scores = {"game": self.choice.game, "setup": self.round.setup, "valid": valid,
-                          "user": self.services.user, "options": vars(options) if hasattr(options, "__dict__")
-                          else {}, **scores}
-        if self.writer is not None:
-            for event in self.round.round.events:
-                self.writer.add_event(event.t_s, event.kind, event.detail)
-            self.writer.summary["scores"] = summary_scores
-            self.writer.close()
+        if self.record is not None:
+            scores = self.record.finish(self.round, valid=valid)
+            if self.record.database_error:
+                self.write_error = (f"kept in {self.folder} but not in the database ({self.record.database_error}); "
+                                    f"'balance-trainer import {self.folder}' adds it later")
+            self.record = None
+        else:
+            scores = dict(self.round.scores())
         self.services.board.sample_sink = None
         earlier = past_rounds(self.services.rounds_dir, self.choice.game, setup=self.round.setup,
                               foam=self.choice.foam, user=self.services.user, exclude=self.folder)

@@ -103,7 +103,8 @@ class Services:
     stack: SceneStack
     settings: Settings
     rounds_dir: Path
-    user: str | None = None
+    user: str | None = None  # the player: their rounds are also kept as sessions in the database
+    db_url: str | None = None  # the tracker database (None: BALANCE_TRAINER_DB, else the data folder's)
     size: tuple[int, int] = DEFAULT_SIZE
     body_weight_kg: float | None = None
     settings_path: Path | None = None

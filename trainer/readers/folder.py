@@ -44,6 +44,14 @@ def sniff_folder_samples(head: str) -> bool:
     return names[:len(SAMPLES_HEADER)] == list(SAMPLES_HEADER)
 
 
+def sample_lines(samples_path: Path) -> tuple[list[str], bool]:
+    """samples.csv's lines (header first), and whether a half-written last row was dropped: a recording cut by a
+    crash or a pulled plug may end in half a row; that row is dropped, the rest is kept."""
+    lines = read_text_lines(samples_path)
+    partial_last_row = len(lines) > 2 and lines[-1] != "" and lines[-1].count(",") < len(SAMPLES_HEADER) - 1
+    return (lines[:-1] if partial_last_row else lines), partial_last_row
+
+
 def read_folder(path: str | Path, *, axes: str | AxesMap | None = None) -> Recording:
     """A B.4 recording folder (or its samples.csv)."""
     axes_map = resolve_axes(axes, sources=FOLDER_SOURCES, default=FOLDER_DEFAULT_AXES, format="folder")
@@ -53,11 +61,7 @@ def read_folder(path: str | Path, *, axes: str | AxesMap | None = None) -> Recor
     if path.is_dir() and not samples_path.exists():
         raise RecordingFormatError(path, "is a folder without samples.csv (not a B.4 recording)")
 
-    lines = read_text_lines(samples_path)
-    # A recording cut by a crash or a pulled plug may end in half a row: that row is dropped, the rest is kept.
-    partial_last_row = len(lines) > 2 and lines[-1] != "" and lines[-1].count(",") < len(SAMPLES_HEADER) - 1
-    if partial_last_row:
-        lines = lines[:-1]
+    lines, partial_last_row = sample_lines(samples_path)
     table = TextTable(samples_path, lines, 0, ",")
     missing = [name for name in SAMPLES_HEADER if name not in table.columns]
     if missing:
