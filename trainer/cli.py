@@ -6,9 +6,8 @@ import json
 import math
 import os
 import sys
-import time
 
-from trainer import __version__, tracker_cli
+from trainer import __version__, sessions_cli, tracker_cli
 from trainer.errors import BalanceTrainerError
 
 EXIT_USAGE = 2
@@ -49,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     play = commands.add_parser("play", help="the trainer in a window: weighing, the games, the live view")
     play.add_argument("--board", default="auto", help="board URL (default: auto)")
-    play.add_argument("--user", help="who is playing")
-    play.add_argument("--db", help="database URL")
+    play.add_argument("--user", help="who is playing (a tracker user: their rounds are kept as sessions)")
+    play.add_argument("--db", help="tracker database URL (default: BALANCE_TRAINER_DB, else the data folder's)")
     play.add_argument("--seconds", type=_non_negative_seconds, help="stop after this much game time")
     play.add_argument("--screenshot", help="save the last frame as this PNG file")
 
@@ -84,12 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     game.add_argument("--eyes", choices=("open", "closed"), default="open")
     game.add_argument("--weight-kg", type=_positive_kg, help="body weight (default: weighed on the board)")
     game.add_argument("--foam", action="store_true", help="standing on a foam pad")
-    game.add_argument("--user", help="who is playing")
-    game.add_argument("--out", help="write the round's recording folder (samples, events, scores) here")
+    game.add_argument("--user", help="who is playing (a tracker user: the round is kept as their session)")
+    game.add_argument("--db", help="tracker database URL (default: BALANCE_TRAINER_DB, else the data folder's)")
+    game.add_argument("--out", help="write the round's recording folder (samples, events, scores) here "
+                                    "(default with --user: the data folder's rounds/GAME/TIME)")
     game.add_argument("--json", action="store_true", help="the scores as one JSON object")
 
     commands.add_parser("boards", help="which boards are attached, and why not where none is")
     tracker_cli.add_parsers(commands)
+    sessions_cli.add_parsers(commands)
     return parser
 
 
@@ -152,10 +154,20 @@ def _command_play(args) -> int:
     from games.trainer_app import run_trainer_app
     from hardware.sources import open_source
 
+    if args.user:
+        _check_user_exists(args.db, args.user)  # before the window: an unknown player is one line, not a screen
     url, notice = _resolve_board(args.board)
     source = open_source(url)
     return run_trainer_app(source, user=args.user, notice=notice, seconds=args.seconds,
-                           screenshot_path=args.screenshot)
+                           screenshot_path=args.screenshot, db_url=args.db)
+
+
+def _check_user_exists(db_url: str | None, name: str) -> None:
+    from trainer.store import open_store
+    from trainer.store.records import get_user
+
+    with open_store(db_url) as store, store.transaction() as session:
+        get_user(session, name)
 
 
 def _command_record(args) -> int:
@@ -204,17 +216,34 @@ def _command_game(args) -> int:
         board_url += ("&" if "?" in board_url else "?") + "speed=max"
     options = RoundOptions(setup=args.setup, leg=args.leg, level=args.level, eyes=args.eyes,
                            weight_kg=args.weight_kg, seconds=args.seconds, foam=args.foam)
+    out_folder = args.out
+    if args.user:
+        _check_user_exists(args.db, args.user)
+        if out_folder is None:
+            from games.screens.history import new_round_folder
+            from trainer.calibration import data_dir
+
+            out_folder = new_round_folder(data_dir() / "rounds", args.name)
     try:
-        result = play_headless(args.name, board_url, options, out_folder=args.out)
+        result = play_headless(args.name, board_url, options, out_folder=out_folder, user=args.user,
+                               db_url=args.db)
     except ValueError as error:
         raise BalanceTrainerError(str(error)) from None
     if args.json:
         print(_json_line({"game": result.game, "setup": result.setup, "valid": result.valid,
-                          "scores": result.scores}))
+                          "scores": result.scores, "session": result.session_id,
+                          "recording": str(result.recording) if result.recording else None,
+                          "database_error": result.database_error}))
     else:
         print(f"{result.game} ({result.setup or 'default set-up'}){'' if result.valid else ' - NOT VALID'}")
         for name, value in result.scores.items():
             print(f"  {name:28s} {value:.6g}" if isinstance(value, float) else f"  {name:28s} {value}")
+        if result.session_id is not None:
+            print(f"kept as session {result.session_id} of '{args.user}' (recording: {result.recording})")
+    if result.database_error:
+        print(f"balance-trainer game: the round is in {result.recording} but not in the database "
+              f"({result.database_error}); 'balance-trainer import {result.recording}' adds it later",
+              file=sys.stderr)
     return 0
 
 
@@ -244,7 +273,7 @@ def _print_calibrations() -> None:
 
 COMMANDS = {"play": _command_play, "analyze": _command_analyze, "record": _command_record,
             "calibrate": _command_calibrate, "game": _command_game, "boards": _command_boards,
-            **tracker_cli.COMMANDS}
+            **tracker_cli.COMMANDS, **sessions_cli.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

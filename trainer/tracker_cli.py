@@ -141,10 +141,11 @@ def command_user(args) -> int:
         user = records.get_user(session, args.name)
         if args.action == "delete":
             records.delete_user(session, args.name)
-            return _emit(args, {"deleted": args.name}, [f"deleted user '{args.name}' and their checks and diary"])
+            return _emit(args, {"deleted": args.name}, [f"deleted user '{args.name}' and their checks, diary and sessions"])
         data = records.user_dict(user)
         data["checks"] = [c.date for c in records.checks_of(session, user)]
         data["diary_entries"] = len(records.diary_of(session, user))
+        data["sessions"] = len(user.sessions)
         return _emit(args, data, [f"{key:15s} {value}" for key, value in _plain(data).items()])
 
 
