@@ -56,10 +56,30 @@ POSTGRES_ENV = "BALANCE_TRAINER_TEST_POSTGRES"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> str:
-    """A fresh, empty tracker database URL: a SQLite file, and a database of its own on the test PostgreSQL server."""
+    """A fresh, empty tracker database URL: a SQLite file, and a database of its own on the test PostgreSQL server
+    (created for the test, dropped after it)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+        yield f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+        return
     admin_url = os.environ.get(POSTGRES_ENV)
     if not admin_url:
         pytest.skip(f"no PostgreSQL server for this run ({POSTGRES_ENV} is not set; make test starts one)")
-    raise NotImplementedError("the PostgreSQL database per test comes with the PostgreSQL storage work")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"balance_trainer_test_{uuid.uuid4().hex[:16]}"
+    # CREATE/DROP DATABASE cannot run inside a transaction.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            # A store the test left open still holds connections, and DROP DATABASE refuses while any does.
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

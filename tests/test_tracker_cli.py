@@ -1,17 +1,19 @@
-"""The tracker's commands on a real SQLite file: bad input changes nothing, plans from a stored history match
-trainer.program's own, and two processes writing at once lose nothing."""
+"""The tracker's commands on a real SQLite file and a real PostgreSQL database (the `store_url` fixture): bad input
+changes nothing, plans from a stored history match trainer.program's own, and two processes writing at once lose
+nothing."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from trainer.cli import main
 from trainer.program import load_content, plan_for
@@ -23,22 +25,26 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "tracker.db"
+def db(store_url):
+    """The database URL the commands are given (--db): a SQLite file, and a PostgreSQL database."""
+    return store_url
 
 
 def run(capsys, db, *argv):
-    code = main([*argv, "--db", f"sqlite:///{db}"])
+    code = main([*argv, "--db", db])
     out, err = capsys.readouterr()
     return code, out, err
 
 
 def counts(db):
-    con = sqlite3.connect(db)
+    """(users, checks, diary) rows, read past the tracker (its own engine, no pool left behind)."""
+    engine = create_engine(db, poolclass=NullPool)
     try:
-        return tuple(con.execute(f"select count(*) from {t}").fetchone()[0] for t in ("users", "checks", "diary"))
+        with engine.connect() as connection:
+            return tuple(connection.execute(text(f"select count(*) from {t}")).scalar_one()
+                         for t in ("users", "checks", "diary"))
     finally:
-        con.close()
+        engine.dispose()
 
 
 def assess_args(user, date, ktw_l=5.0, ktw_r=12.0, rest=1, act=3, stiff=2, step_l=55, step_r=65, bal=None):
@@ -94,17 +100,28 @@ def test_bad_input_is_one_line_and_changes_nothing(capsys, db, argv, message):
     assert counts(db) == before == (1, 1, 1)
 
 
-@pytest.mark.parametrize("url", ["postgresql://u@h/db", "nonsense", "sqlite:////proc/no-such-folder/x.db"])
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "nonsense", "sqlite:////proc/no-such-folder/x.db",
+                                 "postgresql://u:secret@127.0.0.1:1/x"])
 def test_a_bad_db_url_is_one_line(capsys, url):
     assert main(["user", "list", "--db", url]) == 1
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and err.startswith("balance-trainer user: ")
+    assert len(err.strip().splitlines()) == 1 and err.startswith("balance-trainer user: ") and "secret" not in err
 
 
-def test_the_environment_chooses_the_database(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_TRAINER_DB", f"sqlite:///{tmp_path / 'env.db'}")
+def test_an_unreachable_postgresql_server_is_one_line_from_the_command():
+    # The real command in its own process: what a user at a station sees when the clinic's server is down.
+    done = subprocess.run([sys.executable, "-m", "trainer", "user", "list", "--db",
+                           "postgresql://u:secret@127.0.0.1:1/x"], env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "127.0.0.1:1" in done.stderr and "secret" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_environment_chooses_the_database(capsys, db, monkeypatch):
+    monkeypatch.setenv("BALANCE_TRAINER_DB", db)
     assert main(["user", "add", "kiwi"]) == 0
-    assert counts(tmp_path / "env.db") == (1, 0, 0)
+    assert counts(db) == (1, 0, 0)
 
 
 def test_the_scripted_eight_weeks_entered_by_assess_give_the_programs_plans(capsys, db):
@@ -130,7 +147,7 @@ def test_the_scripted_eight_weeks_entered_by_assess_give_the_programs_plans(caps
 
 def test_two_processes_writing_at_once_lose_nothing(capsys, db):
     run(capsys, db, "user", "add", "kiwi")
-    url = f"sqlite:///{db}"
+    url = db
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     failures = []
 
