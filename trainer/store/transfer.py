@@ -96,6 +96,7 @@ def export_user(session: Session, name: str, out: Path) -> dict:
         _private_file(out / "diary.csv", _csv_text(("date", "text"), ([e["date"], e["text"]] for e in diary)))
         _private_file(out / "sessions.csv", _csv_text(SESSION_CSV_FIELDS, (
             [json.dumps(s["scores"]) if f == "scores" else s[f] for f in SESSION_CSV_FIELDS] for s in sessions)))
+        _private_dir(out / "sessions")
         for row in rows:
             write_session_folder(session, row, out / "sessions" / row.uid)
     except OSError as error:
@@ -127,7 +128,7 @@ def _recording_parts(folder: Path) -> tuple[list[str], dict, list[str], bool]:
     lines, partial = sample_lines(folder / "samples.csv")
     summary = recording.metadata.get("summary") or {}
     events = [f"{e['t_s']:.6f},{e['kind']},{e['detail']}" for e in recording.metadata.get("events") or []]
-    return lines[1:], summary, events, partial
+    return [line for line in lines[1:] if line.strip()], summary, events, partial
 
 
 def _fill_session(session: Session, row: SessionRow, lines, summary: dict, events, status: str) -> None:
@@ -156,6 +157,11 @@ def _import_recording(session: Session, folder: Path, user_name: str | None) -> 
     if not user_name:
         raise BalanceTrainerError(f"{folder} belongs to no session in this database: name its player with --user")
     user = records.get_user(session, user_name)
+    started_utc = str(summary.get("start_time_utc") or "") or None
+    for earlier in session_records.sessions_of(session, user):
+        if started_utc and earlier.started_utc == started_utc and earlier.sample_count == len(lines):
+            return ImportResult("recording", user.name, [earlier.id], "unchanged",
+                                f"already in the database as session {earlier.id} (same start, same samples)")
     scores = summary.get("scores") or {}
     game = scores.get("game")
     options = scores.get("options") or {}
@@ -163,7 +169,7 @@ def _import_recording(session: Session, folder: Path, user_name: str | None) -> 
         session, user, kind="game" if game else "recording", name=game or "recording", setup=scores.get("setup"),
         level=options.get("level") if game else None, options=options,
         board_url=str(summary.get("board_url") or ""), board_identity=str(summary.get("board_identity") or ""),
-        started_utc=str(summary.get("start_time_utc") or "") or None, status="imported", folder=str(folder),
+        started_utc=started_utc, status="imported", folder=str(folder),
         uid=uid if isinstance(uid, str) and len(uid) <= 32 else None)
     _fill_session(session, row, lines, summary, events, status="imported")
     return ImportResult("recording", user.name, [row.id], "created", f"session {row.id}: {len(lines)} samples{note}")
