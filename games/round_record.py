@@ -34,7 +34,8 @@ class RoundRecord:
             try:
                 self.log = SessionLog(db_url, user, kind=kind, name=game, setup=setup,
                                       level=getattr(options, "level", None), options=options_dict(options),
-                                      board_url=board_url, board_identity=board_identity, folder=str(self.folder))
+                                      board_url=board_url, board_identity=board_identity,
+                                      folder=str(self.folder.resolve()))
             except StoreError as error:
                 self._open_error = str(error)  # the folder alone keeps the round; `import` adds it later
         try:

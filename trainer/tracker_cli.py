@@ -5,6 +5,7 @@ import argparse
 import dataclasses
 import datetime as _dt
 import math
+from pathlib import Path
 
 from trainer.errors import BalanceTrainerError
 
@@ -140,13 +141,38 @@ def command_user(args) -> int:
             return _emit(args, users, [u["name"] for u in users] or ["no users yet"])
         user = records.get_user(session, args.name)
         if args.action == "delete":
-            records.delete_user(session, args.name)
-            return _emit(args, {"deleted": args.name}, [f"deleted user '{args.name}' and their checks, diary and sessions"])
-        data = records.user_dict(user)
-        data["checks"] = [c.date for c in records.checks_of(session, user)]
-        data["diary_entries"] = len(records.diary_of(session, user))
-        data["sessions"] = len(user.sessions)
-        return _emit(args, data, [f"{key:15s} {value}" for key, value in _plain(data).items()])
+            folders = records.delete_user(session, args.name)
+        else:
+            data = records.user_dict(user)
+            data["checks"] = [c.date for c in records.checks_of(session, user)]
+            data["diary_entries"] = len(records.diary_of(session, user))
+            data["sessions"] = len(user.sessions)
+            return _emit(args, data, [f"{key:15s} {value}" for key, value in _plain(data).items()])
+    removed, kept = remove_round_folders(folders)  # after the commit: the database is the record of what exists
+    lines = [f"deleted user '{args.name}' and their checks, diary and sessions"]
+    lines += [f"removed {len(removed)} recording folder(s) from the data folder"] if removed else []
+    lines += [f"left in place (written outside the data folder with --out): {folder}" for folder in kept]
+    return _emit(args, {"deleted": args.name, "removed_folders": removed, "kept_folders": kept}, lines)
+
+
+def remove_round_folders(folders: list[str]) -> tuple[list[str], list[str]]:
+    """Remove the recording folders that lie in the data folder's rounds/ (ours); others the user chose: kept."""
+    import shutil
+
+    from trainer.calibration import data_dir
+
+    rounds = (data_dir() / "rounds").resolve()
+    removed, kept = [], []
+    for folder in folders:
+        path = Path(folder)
+        if not path.exists():
+            continue
+        if rounds in path.resolve().parents:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(folder)
+        else:
+            kept.append(folder)
+    return removed, kept
 
 
 def command_assess(args) -> int:

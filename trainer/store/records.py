@@ -76,9 +76,13 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
 
 
-def delete_user(session: Session, name: str) -> None:
-    """The user and everything stored about them (checks, diary)."""
-    session.delete(get_user(session, name))
+def delete_user(session: Session, name: str) -> list[str]:
+    """The user and everything stored about them (checks, diary, sessions and their samples); returns the recording
+    folders their sessions were written to (the caller decides which of them to remove)."""
+    user = get_user(session, name)
+    folders = [row.folder for row in user.sessions if row.folder]
+    session.delete(user)
+    return folders
 
 
 def user_dict(user: User) -> dict:
