@@ -587,3 +587,18 @@ def test_the_app_loop_takes_keys_from_the_window(tmp_path):
     image = pygame.image.load(str(shot))
     first_tile = tile_rects(SIZE, len(menu_items()))[0]
     assert tuple(image.get_at(tile_fill_point(first_tile)))[:3] == style.YELLOW
+
+
+def test_a_round_the_database_does_not_take_is_kept_in_its_folder_and_the_results_say_so(services, surface):
+    services.user = "Zed"  # not a user of the tracker database
+    TinyRound.SCORE_HITS = 3
+    screen = start_round(services)
+    run(services, 1.2)
+    results = services.stack.top
+    assert isinstance(results, ResultsScreen)
+    assert "not in the database" in results.note and "balance-trainer import" in results.note
+    assert json.loads((screen.folder / "summary.json").read_text())["scores"]["hits"] == 3
+    with open_store(services.db_url) as store, store.transaction() as session:
+        assert sessions.sessions_of(session) == []
+    results.draw(surface)
+    assert count_colour(surface, style.WARN) > 50  # the note is drawn
