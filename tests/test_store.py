@@ -96,12 +96,16 @@ def test_unsupported_urls_are_refused_in_one_line(url, message):
     assert len(str(refused.value).splitlines()) == 1 and "secret" not in str(refused.value)
 
 
-def test_an_unreachable_postgresql_server_is_one_line_naming_it_without_the_password():
+@pytest.mark.parametrize("url, server, why", [
+    ("postgresql://u:secret@127.0.0.1:1/x", "127.0.0.1:1", "Connection refused"),
+    # A unix socket folder given as ?host= is where libpq goes, so that is the place the message names.
+    ("postgresql://u:secret@127.0.0.1:1/x?host=/no/such/folder", "/no/such/folder:1", "No such file")])
+def test_an_unreachable_postgresql_server_is_one_line_naming_it_without_the_password(url, server, why):
     with pytest.raises(StoreError) as refused:
-        open_store("postgresql://u:secret@127.0.0.1:1/x")
+        open_store(url)
     message = str(refused.value)
-    assert message.startswith("cannot open the PostgreSQL database 'x' at 127.0.0.1:1: ")
-    assert "refused" in message and "secret" not in message and len(message.splitlines()) == 1
+    assert message.startswith(f"cannot open the PostgreSQL database 'x' at {server}: ")
+    assert why in message and "secret" not in message and len(message.splitlines()) == 1
 
 
 def _postgresql_admin_url() -> str:

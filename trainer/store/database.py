@@ -162,7 +162,7 @@ def _postgresql_engine(parsed: URL) -> Engine:
 
 def _server(parsed: URL) -> str:
     """host:port as libpq will use them, for messages (never the password)."""
-    host = parsed.host or parsed.query.get("host") or "localhost"
+    host = parsed.query.get("host") or parsed.host or "localhost"  # ?host= wins over the URL's host, as in libpq
     if isinstance(host, tuple):
         host = ",".join(host)
     return f"{host}:{parsed.port or 5432}"
