@@ -22,7 +22,15 @@ def add_parsers(commands) -> None:
 
     progress = commands.add_parser("progress", help="the trend of each measure, with real-change flags")
     progress.add_argument("--user", required=True)
+    progress.add_argument("--plot", metavar="FILE.png",
+                          help="also draw the trends, the MDC band and the days trained into this PNG")
     _common(progress)
+
+    report = commands.add_parser("report", help="a clinician's summary of one user as a PDF")
+    report.add_argument("--user", required=True)
+    report.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced if it exists)")
+    report.add_argument("--rounds", type=int, default=20, help="how many recent rounds to list (default 20)")
+    _common(report)
 
     export = commands.add_parser("export", help="everything about one user as CSV/JSON plus the raw recordings")
     export.add_argument("--user", required=True)
@@ -88,6 +96,11 @@ def command_progress(args) -> int:
     from trainer.store import records
 
     content = load_content()
+    target = None
+    if args.plot:  # a bad path is found before anything is read or drawn
+        from trainer.plots import writable_target
+
+        target = writable_target(Path(args.plot), ".png", "the progress plot")
     with _open(args) as store, store.transaction() as session:
         user = records.get_user(session, args.user)
         checks = records.checks_of(session, user)
@@ -101,7 +114,45 @@ def command_progress(args) -> int:
     data = [{"measure": t.measure, "side": t.side, "unit": t.unit, "better": t.better, "mdc": t.mdc,
              "change": t.change, "per_week": t.per_week, "latest_flag": t.latest_flag,
              "points": [{"date": p.date, "value": p.value, "flag": p.flag} for p in t.points]} for t in trends]
-    return _emit(args, {"user": args.user, "trends": data}, progress_lines(args.user, trends))
+    result, lines = {"user": args.user, "trends": data}, progress_lines(args.user, trends)
+    if target is not None:
+        from trainer.plots import save_progress_plot
+
+        drawn = save_progress_plot(target, args.user, trends, counting_days(rounds), [c.date for c in checks])
+        result["plot"] = {"path": str(target), "size_px": list(drawn.size_px), "lines": drawn.lines,
+                          "mdc_bands": drawn.mdc_bands, "calendar": drawn.calendar}
+        lines.append(f"wrote the plot to {target} ({len(drawn.lines)} lines, {drawn.size_px[0]} x "
+                     f"{drawn.size_px[1]} px)")
+    return _emit(args, result, lines)
+
+
+def counting_days(rounds) -> set:
+    """The days with a round that counts (finished or imported, and not marked not valid)."""
+    return {r.date for r in rounds if r.valid is not False}
+
+
+def command_report(args) -> int:
+    import time
+
+    from trainer.plots import writable_target
+    from trainer.report import gather, write_report
+    from trainer.store import records
+
+    started = time.perf_counter()
+    if args.rounds < 1:
+        from trainer.errors import BalanceTrainerError
+
+        raise BalanceTrainerError(f"--rounds must be 1 or more, got {args.rounds}")
+    target = writable_target(Path(args.out), ".pdf", "the report")
+    with _open(args) as store, store.transaction() as session:
+        user = records.get_user(session, args.user)
+        data = gather(session, user, recent=args.rounds)
+    pages = write_report(target, data)
+    seconds = time.perf_counter() - started
+    return _emit(args, {"user": args.user, "out": str(target), "pages": pages, "checks": len(data.checks),
+                        "rounds": data.round_count, "seconds": round(seconds, 2)},
+                 [f"wrote the report of '{args.user}' to {target}: {pages} pages, {len(data.checks)} checks, "
+                  f"{data.round_count} rounds ({seconds:.1f} s)"])
 
 
 def progress_lines(name: str, trends) -> list[str]:
@@ -176,5 +227,6 @@ def command_rescore(args) -> int:
     return _emit(args, data, lines)
 
 
-COMMANDS = {"session": command_session, "progress": command_progress, "export": command_export,
+COMMANDS = {"session": command_session, "progress": command_progress, "report": command_report,
+            "export": command_export,
             "import": command_import, "rescore": command_rescore}
