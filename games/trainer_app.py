@@ -74,6 +74,7 @@ def run_trainer_app(source: LoadSource, *, user: str | None = None, notice: str 
     finally:
         if services is not None:
             services.stack.clear()  # a round cut short closes its recording
+            services.close_store()
             services.board.source.close()
         source.close()
         if pygame.mixer.get_init():

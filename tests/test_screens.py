@@ -580,7 +580,8 @@ def test_the_app_loop_takes_keys_from_the_window(tmp_path):
 
     pygame.display.init()
     pygame.event.clear()
-    for key in (pygame.K_RETURN, pygame.K_ESCAPE):  # start -> weighing -> skipped: the game choice
+    # start -> who is training: New profile, Guest -> Guest -> weighing -> skipped: the game choice
+    for key in (pygame.K_RETURN, pygame.K_DOWN, pygame.K_RETURN, pygame.K_ESCAPE):
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
     shot = tmp_path / "menu.png"
     assert run_trainer_app(make_source("sim://?seed=2"), seconds=0.3, screenshot_path=shot, realtime=False) == 0

@@ -31,9 +31,25 @@ class StartScreen(Screen):
         if event.type in POINTER_EVENTS:
             forward_pointer(self.services.board.source, event, self.pointer_mm, buttons=False)
         if is_confirm(event) or is_click(event):
-            self.services.stack.push(self.next_screen() if self.next_screen else WeighScreen(self.services))
+            self.services.stack.push(self.next_screen() if self.next_screen else self.default_next())
         elif event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.finished = True
+
+    def default_next(self):
+        """A player named on the command line goes to the weighing; otherwise they choose a profile first. After
+        the weighing: the player's day in the program, or, for a guest, the games."""
+        from games.screens.program import ProfileScreen
+
+        def weigh():
+            return WeighScreen(self.services, next_screen=after_weighing)
+
+        def after_weighing():
+            from games.screens.menu import GameMenu
+            from games.screens.program import TodayScreen
+
+            return TodayScreen(self.services) if self.services.user else GameMenu(self.services)
+
+        return weigh() if self.services.user else ProfileScreen(self.services, next_screen=weigh)
 
     def draw(self, surface) -> None:
         surface.fill(style.BACKGROUND)

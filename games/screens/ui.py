@@ -134,6 +134,19 @@ class Services:
     def font(self, scale: float = 1.0) -> pygame.font.Font:
         return style.font(style.text_px(scale, self.settings.large_text))
 
+    def store(self):
+        """The tracker database, opened once for the app (trainer.store.Store); raises StoreError."""
+        if self.extra.get("store") is None:
+            from trainer.store import open_store
+
+            self.extra["store"] = open_store(self.db_url)
+        return self.extra["store"]
+
+    def close_store(self) -> None:
+        store = self.extra.pop("store", None)
+        if store is not None:
+            store.close()
+
     def game_class(self, name: str):
         if self.round_factory is not None:
             return self.round_factory(name)
@@ -215,6 +228,9 @@ class Screen(Scene):
         return self.services.font(scale)
 
     def text(self, surface, text: str, scale: float, colour, pos, *, anchor: str = "topleft") -> pygame.Rect:
+        log = self.services.extra.get("drawn_texts")
+        if log is not None:  # a test reading what a screen says sets this list (drawing changes no screen)
+            log.append(text)
         image = self.font(scale).render(text, True, colour)
         rect = image.get_rect(**{anchor: pos})
         surface.blit(image, rect)

@@ -83,7 +83,7 @@ class SessionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # game | test | recording
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # game | test | exercise | recording
     name: Mapped[str] = mapped_column(String(40), nullable=False)  # foot-taps, single-leg, ... or "recording"
     setup: Mapped[str | None] = mapped_column(String(40))
     level: Mapped[int | None] = mapped_column(Integer)

@@ -19,7 +19,7 @@ from trainer.store.database import StoreError
 from trainer.store.models import SessionChunk, SessionRow, User
 
 STATUSES = ("recording", "complete", "abandoned", "imported")
-KINDS = ("game", "test", "recording")
+KINDS = ("game", "test", "exercise", "recording")
 
 
 def new_uid() -> str:

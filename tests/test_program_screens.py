@@ -1,0 +1,259 @@
+"""The program inside the app (games.screens.program, checks, forms), driven by the app's own events on real frames
+(SDL's dummy driver), a real simulated board and a real SQLite tracker database.
+
+What each screen says is read from the text it drew (services.extra["drawn_texts"]); colours from the pixels.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pygame
+import pytest
+
+from games import style
+from games.app import FIXED_STEP_S
+from games.screens.checks import check_form
+from games.screens.forms import FormScreen
+from games.screens.program import (
+    DiaryScreen, ExerciseTimer, ProfileScreen, RepCounter, TodayScreen, units_of,
+)
+from games.screens.cards import InstructionCard
+from games.screens.play import ResultsScreen, RoundScreen
+from games.screens.start import StartScreen, WeighScreen
+from games.trainer_app import make_services
+from hardware.sources import make_source
+from trainer.program import Check
+from trainer.store import open_store, records, sessions
+
+SIZE = (1280, 720)
+DAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def services(tmp_path):
+    pygame.font.init()
+    source = make_source("sim://?profile=single-leg&seed=5&speed=max")  # samples on the game clock, never STALE
+    source.open()
+    services = make_services(source, folder=tmp_path, size=SIZE, db_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    services.extra["today"] = DAY
+    yield services
+    services.stack.clear()
+    services.close_store()
+    source.close()
+
+
+def key(services, k, text=""):
+    services.stack.top.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode=text, scancode=0))
+
+
+def type_text(services, text):
+    for ch in text:
+        key(services, pygame.K_UNKNOWN if not ch.isdigit() else getattr(pygame, f"K_{ch}"), ch)
+
+
+def run(services, seconds):
+    """The app loop's fixed steps (games.app.run_scenes without the window)."""
+    for _ in range(round(seconds / FIXED_STEP_S)):
+        scene = services.stack.top
+        if scene is None:
+            return
+        scene.update(FIXED_STEP_S)
+        if scene.finished:
+            services.stack.pop()
+
+
+def said(services) -> list[str]:
+    """What the top screen says, drawn on a real frame."""
+    services.extra["drawn_texts"] = []
+    services.stack.top.draw(pygame.Surface(SIZE))
+    return services.extra.pop("drawn_texts")
+
+
+def add_user(services, name="kiwi", checks=()):
+    with services.store().transaction() as session:
+        user = records.add_user(session, name, affected_side="left")
+        for check in checks:
+            records.add_check(session, user, check)
+    services.user = name
+
+
+def check(date=DAY, **changes):
+    values = dict(date=date, knee_to_wall_left_cm=5.0, knee_to_wall_right_cm=9.0, pain_rest=0, pain_activity=1,
+                  stiffness=1, step_left_cm=55, step_right_cm=60)
+    values.update(changes)
+    return Check(**values)
+
+
+def finish_item(services, today: TodayScreen, index: int) -> None:
+    """Do the plan item at `index` the way a player would, with the keyboard and the board only."""
+    kind, item = today.items[index]
+    today.selected = index
+    key(services, pygame.K_RETURN)
+    for _ in range(units_of(item)):
+        if services.stack.top is today:
+            key(services, pygame.K_RETURN)  # the item's next round
+        screen = services.stack.top
+        if isinstance(screen, InstructionCard):
+            key(services, pygame.K_RETURN)  # start -> 3, 2, 1
+            run(services, 3.1)
+            assert isinstance(services.stack.top, RoundScreen), said(services)
+            while isinstance(services.stack.top, RoundScreen):
+                run(services, 5.0)
+            assert isinstance(services.stack.top, ResultsScreen)
+            key(services, pygame.K_RETURN)  # back to today
+            run(services, FIXED_STEP_S)
+        elif isinstance(screen, ExerciseTimer):
+            run(services, screen.holds * screen.hold_s + (screen.holds - 1) * screen.rest_s + 0.5)
+            assert screen.phase == "done" and screen.error is None
+            key(services, pygame.K_RETURN)
+            run(services, FIXED_STEP_S)
+        elif isinstance(screen, RepCounter):
+            for _ in range(screen.sets * screen.reps + screen.sets - 1):
+                key(services, pygame.K_SPACE)  # a repetition (or, during a rest, skip it)
+            assert screen.done and screen.error is None
+            key(services, pygame.K_RETURN)
+            run(services, FIXED_STEP_S)
+        else:
+            pytest.fail(f"unexpected screen {type(screen).__name__}")
+    assert services.stack.top is today
+
+
+def test_a_new_user_goes_from_first_start_to_a_finished_first_session_with_only_the_keyboard(services):
+    services.extra.pop("today")  # the real day: the game rounds are stored with the real time
+    services.stack.push(StartScreen(services))
+    key(services, pygame.K_RETURN)
+    assert isinstance(services.stack.top, ProfileScreen) and services.stack.top.items[0] == ("new", "New profile")
+    key(services, pygame.K_RETURN)  # New profile
+    type_text(services, "kiwi")
+    key(services, pygame.K_RETURN)
+    key(services, pygame.K_RETURN)  # the optional details as they are
+    assert isinstance(services.stack.top, WeighScreen) and services.user == "kiwi"
+    key(services, pygame.K_ESCAPE)  # the rounds weigh the player themselves
+    run(services, FIXED_STEP_S)
+    today = services.stack.top
+    assert isinstance(today, TodayScreen) and today.items[0][0] == "baseline"
+    assert "Start with your first check: it sets your plan." in said(services)
+
+    key(services, pygame.K_RETURN)  # the baseline check, page by page
+    assert isinstance(services.stack.top, FormScreen)
+    for typed in ("5", "9"):  # knee to wall, left then right
+        type_text(services, typed)
+        key(services, pygame.K_RETURN)
+    key(services, pygame.K_RETURN)  # pain: 0, 0, no sharp pain
+    key(services, pygame.K_RETURN)  # stiffness 0, no swelling
+    type_text(services, "55")
+    key(services, pygame.K_DOWN)
+    type_text(services, "60")
+    key(services, pygame.K_RETURN)
+    key(services, pygame.K_RETURN)  # nothing seen while walking: save
+    run(services, FIXED_STEP_S)
+    assert services.stack.top is today and today.plan is not None and not today.plan.paused
+    assert today.plan.phase == "mobility" and any(item.game for item in today.plan.items)
+
+    for index, (kind, _) in enumerate(list(today.items)):
+        if kind == "item":
+            finish_item(services, today, index)
+    assert today.all_done
+    assert "All done for today. Well done!" in said(services)
+    with open_store(services.db_url) as store, store.transaction() as session:
+        user = records.get_user(session, "kiwi")
+        (baseline,) = records.checks_of(session, user)
+        assert (baseline.knee_to_wall_left_cm, baseline.step_right_cm) == (5.0, 60.0)
+        rows = sessions.sessions_of(session, user)
+        games = [r for r in rows if r.kind == "game"]
+        assert len(games) == 2 and all(r.status == "complete" and r.sample_count > 100 for r in games)
+        assert {r.name for r in rows if r.kind == "exercise"} == {i.id for i in today.plan.items if not i.game}
+
+
+def test_the_hold_timer_counts_down_on_the_game_clock(services):
+    add_user(services, checks=[check()])
+    today = TodayScreen(services)
+    services.stack.push(today)
+    index = next(i for i, (kind, item) in enumerate(today.items) if kind == "item" and item.id == "calf-stretch")
+    today.selected = index
+    key(services, pygame.K_RETURN)
+    timer = services.stack.top
+    assert isinstance(timer, ExerciseTimer) and (timer.hold_s, timer.holds, timer.rest_s) == (30.0, 3, 10.0)
+    assert "30" in said(services) and "Hold 1 of 3" in said(services)
+    run(services, 10.0)
+    assert timer.remaining_s == pytest.approx(20.0, abs=1e-6) and "20" in said(services)
+    key(services, pygame.K_SPACE)  # pause: the clock stops
+    run(services, 5.0)
+    assert timer.remaining_s == pytest.approx(20.0, abs=1e-6)
+    assert any("paused" in line for line in said(services))
+    key(services, pygame.K_SPACE)
+    run(services, 20.5)
+    assert timer.phase == "rest" and "Rest" in said(services)
+    run(services, 10.0 + 30 + 10 + 30)
+    assert timer.phase == "done" and "Done!" in said(services)
+    key(services, pygame.K_RETURN)
+    run(services, FIXED_STEP_S)
+    assert services.stack.top is today and today.is_done(today.items[index][1])
+
+
+def test_a_sharp_pain_check_pauses_the_program_and_says_what_to_do(services):
+    add_user(services, checks=[check(DAY - dt.timedelta(days=7)), check(pain_sharp=True)])
+    today = TodayScreen(services)
+    services.stack.push(today)
+    assert today.plan.paused and [kind for kind, _ in today.items] == ["check", "diary", "games", "back"]
+    services.extra["drawn_texts"] = []
+    surface = pygame.Surface(SIZE)
+    today.draw(surface)
+    texts = services.extra.pop("drawn_texts")
+    assert "The program is paused" in texts
+    assert "clinician" in " ".join(texts)  # the rule's own advice (docs/program.md, pain stop)
+    band = pygame.Rect(48, 110, SIZE[0] - 96, 170)
+    red = sum(1 for x in range(band.left, band.right, 4) for y in range(band.top, band.bottom, 4)
+              if tuple(surface.get_at((x, y)))[:3] == style.BAD)
+    assert red > 100  # the red frame and headline
+
+
+def test_a_check_out_of_range_is_refused_in_words_and_nothing_is_stored(services):
+    add_user(services)
+    services.stack.push(TodayScreen(services))
+    services.stack.push(check_form(services, baseline=True))
+    form = services.stack.top
+    type_text(services, "80")
+    key(services, pygame.K_RETURN)
+    assert form.page == 0 and "must be from 0 to 30 cm" in form.error
+    assert any("must be from 0 to 30 cm" in line for line in said(services))
+    key(services, pygame.K_ESCAPE)  # cancel on the first page: nothing stored
+    run(services, FIXED_STEP_S)
+    assert isinstance(services.stack.top, TodayScreen)
+    with services.store().transaction() as session:
+        assert records.checks_of(session, records.get_user(session, "kiwi")) == []
+
+
+def test_the_diary_writes_and_lists_entries(services):
+    add_user(services, checks=[check()])
+    services.stack.push(DiaryScreen(services))
+    assert "No entries yet. How did today go?" in said(services)
+    key(services, pygame.K_RETURN)
+    type_text(services, "Stiff at first, fine after the warm-up")
+    key(services, pygame.K_RETURN)
+    run(services, FIXED_STEP_S)
+    assert isinstance(services.stack.top, DiaryScreen)
+    assert f"{DAY}: Stiff at first, fine after the warm-up" in said(services)
+
+
+def test_the_profile_screen_lists_the_profiles_and_choosing_one_opens_their_day(services):
+    add_user(services, "moa")
+    services.user = None
+    services.stack.push(ProfileScreen(services, next_screen=lambda: TodayScreen(services)))
+    assert [label for _, label in services.stack.top.items] == ["moa", "New profile", "Guest: just the games"]
+    assert "Who is training?" in said(services)
+    key(services, pygame.K_RETURN)
+    assert services.user == "moa" and isinstance(services.stack.top, TodayScreen)
+
+
+def test_a_round_from_the_plan_is_played_at_the_plans_level(services):
+    add_user(services, checks=[check()])
+    today = TodayScreen(services)
+    services.stack.push(today)
+    index, item = next((i, it) for i, (kind, it) in enumerate(today.items) if kind == "item" and it.game)
+    today.selected = index
+    key(services, pygame.K_RETURN)
+    card = services.stack.top
+    assert isinstance(card, InstructionCard) and card.choice.game == item.game
+    assert services.settings.level_for(card.choice) == item.level
+    assert any(f"Level {item.level}" in line for line in said(services))
