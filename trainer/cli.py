@@ -7,7 +7,7 @@ import math
 import os
 import sys
 
-from trainer import __version__, sessions_cli, tracker_cli
+from trainer import __version__, leaderboard_cli, sessions_cli, tracker_cli
 from trainer.errors import BalanceTrainerError
 
 EXIT_USAGE = 2
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("boards", help="which boards are attached, and why not where none is")
     tracker_cli.add_parsers(commands)
     sessions_cli.add_parsers(commands)
+    leaderboard_cli.add_parsers(commands)
     return parser
 
 
@@ -273,7 +274,8 @@ def _print_calibrations() -> None:
 
 COMMANDS = {"play": _command_play, "analyze": _command_analyze, "record": _command_record,
             "calibrate": _command_calibrate, "game": _command_game, "boards": _command_boards,
-            **tracker_cli.COMMANDS, **sessions_cli.COMMANDS}
+            **tracker_cli.COMMANDS, **sessions_cli.COMMANDS,
+            **leaderboard_cli.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
