@@ -85,6 +85,7 @@ def test_progress_plot_draws_one_line_per_measure_and_the_mdc_band(capsys, store
         assert image.size == (1400, 1630)
         assert len(image.convert("RGB").getcolors(1 << 20)) > 50  # drawn, not a blank page
     assert [p.name for p in target.parent.iterdir()] == ["progress.png"]  # no temporary file left
+    assert target.stat().st_mode & 0o777 == 0o600  # owner-only, as export's files: health data
 
     code, out, _ = run(capsys, store_url, "progress", "--user", "kiwi", "--plot", str(target))
     assert code == 0 and f"wrote the plot to {target} (7 lines, 1400 x 1630 px)" in out
@@ -109,7 +110,7 @@ def test_the_figure_itself_has_one_line_per_trend_and_the_band_in_data_units():
 
 @pytest.mark.parametrize("argv, message", [
     (["progress", "--user", "nobody", "--plot", "{tmp}/p.png"], "no user called 'nobody'"),
-    (["progress", "--user", "empty", "--plot", "{tmp}/p.png"], "'empty' has no checks or rounds yet"),
+    (["progress", "--user", "empty", "--plot", "{tmp}/p.png"], "'empty' has no checks or counting rounds yet"),
     (["progress", "--user", "kiwi", "--plot", "{tmp}/missing/p.png"], "does not exist"),
     (["progress", "--user", "kiwi", "--plot", "{tmp}/a-file/p.png"], "does not exist"),
     (["progress", "--user", "kiwi", "--plot", "{tmp}/folder.png"], "it is a folder"),
@@ -146,3 +147,25 @@ def test_a_failed_write_leaves_no_file(capsys, tmp_path, monkeypatch):
     code, out, err = run(capsys, db, "progress", "--user", "kiwi", "--plot", str(out_dir / "p.png"))
     assert code == 1 and "No space left on device" in err and len(err.strip().splitlines()) == 1
     assert list(out_dir.iterdir()) == []
+
+
+def test_the_calendar_shows_at_most_twelve_whole_weeks_up_to_the_last_day_trained():
+    from trainer.plots import _calendar_span
+
+    last = dt.date(2026, 9, 16)  # a Wednesday
+    first, end = _calendar_span({dt.date(2026, 1, 7), dt.date(2026, 5, 1), last})
+    assert end == dt.date(2026, 9, 20) and first == dt.date(2026, 6, 29)  # Sunday; 12 weeks back, a Monday
+    assert (end - first).days + 1 == 12 * 7
+    first, end = _calendar_span({last})  # one day: still four weeks, so the grid reads as a calendar
+    assert (first, end) == (dt.date(2026, 8, 24), dt.date(2026, 9, 20))
+
+
+def test_other_commands_do_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys; from trainer.cli import main; main(['user', 'list', '--db', 'sqlite://']); "
+            "import trainer.sessions_cli, trainer.plots, trainer.report; "
+            "print('matplotlib' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False"

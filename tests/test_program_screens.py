@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pygame
 import pytest
 
@@ -257,3 +258,32 @@ def test_a_round_from_the_plan_is_played_at_the_plans_level(services):
     assert isinstance(card, InstructionCard) and card.choice.game == item.game
     assert services.settings.level_for(card.choice) == item.level
     assert any(f"Level {item.level}" in line for line in said(services))
+
+
+def test_results_show_the_sway_trace_with_its_95_percent_ellipse(services):
+    from games.screens.cards import choice_by_key
+    from games.screens.play import TRACE_LABEL, CountdownScreen, trace_layout
+    from trainer.readers.folder import read_folder
+
+    add_user(services)
+    services.settings.levels["single-leg"] = 1
+    services.stack.push(CountdownScreen(services, choice_by_key("single-leg")))
+    run(services, 3.1)
+    round_screen = services.stack.top
+    while isinstance(services.stack.top, RoundScreen):
+        run(services, 5.0)
+    results = services.stack.top
+    assert isinstance(results, ResultsScreen) and results.trace is not None
+    recording = read_folder(round_screen.folder)
+    standing = np.isfinite(recording.cop_x_mm)
+    assert np.array_equal(results.trace[0], recording.cop_x_mm[standing])
+    assert TRACE_LABEL in said(services)
+    surface = pygame.Surface(SIZE)
+    results.draw(surface)
+    # The ellipse (yellow) and the path (sky blue) are drawn in the right third, and the scale is the same both ways.
+    third = pygame.Rect(SIZE[0] * 2 // 3, 100, SIZE[0] // 3, SIZE[1] - 200)
+    colours = [tuple(surface.get_at((x, y)))[:3] for x in range(third.left, third.right, 2)
+               for y in range(third.top, third.bottom, 2)]
+    assert colours.count(style.YELLOW) > 50 and colours.count(style.SKY_BLUE) > 50
+    cx, cy, scale = trace_layout(results.trace, pygame.Rect(0, 0, 400, 400))
+    assert scale > 0 and np.isfinite(cx) and np.isfinite(cy)

@@ -71,6 +71,7 @@ def test_report_holds_the_checks_flags_and_recent_rounds(capsys, store_url, tmp_
     assert "Clinic tests" in text and "None recorded" in text
     assert "MDC 1.9 cm" in text and "Powden" in text  # the MDC used, with its source
     assert [p.name for p in target.parent.iterdir()] == ["kiwi.pdf"]
+    assert target.stat().st_mode & 0o777 == 0o600  # owner-only, as export's files: health data
 
 
 def test_recent_rounds_are_the_last_n(capsys, tmp_path):

@@ -100,7 +100,7 @@ def progress_figure(name: str, trends, round_days=(), check_days=(), *, target=N
     fonts: rc settings over FONT (smaller type for an A4 page)."""
     round_days, check_days = set(round_days), set(check_days)
     if not trends and not round_days and not check_days:
-        raise BalanceTrainerError(f"'{name}' has no checks or rounds yet: nothing to plot")
+        raise BalanceTrainerError(f"'{name}' has no checks or counting rounds yet: nothing to plot")
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -217,7 +217,9 @@ def writable_target(path: Path, suffix: str, what: str) -> Path:
 
 
 def write_atomically(path: Path, write) -> None:
-    """Call write(temporary_path) in the target's folder, then move it into place: never a half-written file."""
+    """Call write(temporary_path) in the target's folder, then move it into place: never a half-written file.
+
+    The file is owner-only (0600, mkstemp's mode), as `export`'s files are: it holds a person's health data."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
     os.close(fd)
     try:

@@ -23,7 +23,7 @@ FOOTER = ("Made by balance-trainer from home measurements and game scores. It is
           "with the person and their clinician.")
 BODY_PT, SMALL_PT, HEADING_PT, TITLE_PT = 11, 9, 14, 18
 LINE_IN = {BODY_PT: 0.2, SMALL_PT: 0.165, BODY_PT + 1: 0.23, HEADING_PT: 0.3, TITLE_PT: 0.36}
-WRAP = {BODY_PT: 92, SMALL_PT: 112}  # characters per line that fit the A4 width at that size (sans serif)
+WRAP = {BODY_PT: 92, SMALL_PT: 106}  # characters per line that fit the A4 width at that size (sans serif)
 
 # The check's fields as the report shows them: (label, how to read it from a Check, unit).
 CHECK_ROWS = [

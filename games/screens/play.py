@@ -170,8 +170,10 @@ class RoundScreen(Screen):
         last, best = last_and_best(earlier)
         played = int(getattr(options, "level", 1))
         new = advance_level(self.services, self.choice, played, scores, valid=valid)
+        trace = round_trace(self.folder) if self.folder is not None else None
         self.services.stack.replace(ResultsScreen(self.services, self.choice, scores, last, best, valid=valid,
-                                                  note=self.write_error, level=played, next_level=new))
+                                                  note=self.write_error, level=played, next_level=new,
+                                                  trace=trace))
 
     def draw(self, surface) -> None:
         self.round.draw(surface)
@@ -197,14 +199,16 @@ def draw_pause_overlay(surface, services: Services, state: SourceState) -> None:
     surface.blit(image, image.get_rect(center=(width // 2, band.centery + 45)))
 
 
-RESULT_COLUMNS = (0.0, 0.46, 0.64, 0.82)  # fractions of the table's width: score, this round, last time, best
+RESULT_COLUMNS = (0.0, 0.46, 0.64, 0.82)
+TRACE_LABEL = "Sway path of the whole round, with its 95 % ellipse"  # fractions of the table's width: score, this round, last time, best
 
 
 class ResultsScreen(Screen):
     def __init__(self, services: Services, choice: GameChoice, scores: dict, last: dict, best: dict, *,
                  valid: bool = True, note: str | None = None, level: int | None = None,
-                 next_level: int | None = None):
+                 next_level: int | None = None, trace=None):
         super().__init__(services)
+        self.trace = trace  # (cop_x_mm, cop_y_mm) of the round while someone stood on the board, or None
         self.level = level  # the level played; None: not shown
         self.next_level = next_level
         self.choice = choice
@@ -242,6 +246,28 @@ class ResultsScreen(Screen):
         if is_confirm(event) or is_click(event) or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.finished = True
 
+    def draw_trace(self, surface, box: pygame.Rect) -> None:
+        """The statokinesigram: the COP path (mm, seen from above) with its 95 % prediction ellipse and its area."""
+        from trainer.measures.sway import prediction_ellipse_outline
+
+        x, y = self.trace
+        pygame.draw.rect(surface, style.PANEL, box, border_radius=10)
+        cx, cy, scale = trace_layout(self.trace, box)
+
+        def to_px(xs, ys):
+            return [(box.centerx + (a - cx) * scale, box.centery - 10 - (b - cy) * scale) for a, b in zip(xs, ys)]
+
+        step = max(1, len(x) // 1500)  # enough points for the eye, few enough to draw at once
+        pygame.draw.lines(surface, style.SKY_BLUE, False, to_px(x[::step], y[::step]), 2)
+        ex, ey = prediction_ellipse_outline(x, y)
+        pygame.draw.lines(surface, style.YELLOW, True, to_px(ex, ey), 3)
+        bar_px = 10 * scale  # a 10 mm scale bar
+        left = box.left + 16
+        pygame.draw.line(surface, style.TEXT, (left, box.bottom - 18), (left + bar_px, box.bottom - 18), 3)
+        self.text(surface, "10 mm", 0.7, style.TEXT, (left + bar_px + 8, box.bottom - 18), anchor="midleft")
+        # The whole round's raw path: the game's own sway scores (in the table) may use a part of it, filtered.
+        self.text(surface, TRACE_LABEL, 0.7, style.MUTED, (box.left, box.top - 4), anchor="bottomleft")
+
     def draw(self, surface) -> None:
         surface.fill(style.BACKGROUND)
         width, height = self.size
@@ -259,6 +285,11 @@ class ResultsScreen(Screen):
                 draw_triangle(surface, colour, (rect.right + 20, rect.centery), rect.height // 3, up=up)
             y = rect.bottom + 8
         table_w = width - 2 * MARGIN_PX
+        if self.trace is not None:  # the statokinesigram takes the right third
+            trace_box = pygame.Rect(0, y, int(table_w * 0.32), min(height - y - 90, int(table_w * 0.32)))
+            trace_box.right = width - MARGIN_PX
+            self.draw_trace(surface, trace_box)
+            table_w = trace_box.left - MARGIN_PX - 30
         xs = [MARGIN_PX + int(f * table_w) for f in RESULT_COLUMNS]
         for x, head in zip(xs, ("Score", "This round", "Last time", "Best")):
             self.text(surface, head, 1.0, style.MUTED, (x, y))
@@ -292,6 +323,37 @@ class ResultsScreen(Screen):
         draw_triangle(surface, style.BAD, (x + 30, legend_y), 9, up=False)
         self.text(surface, "worse", 0.9, style.MUTED, (x + 46, legend_y), anchor="midleft")
         self.keys_line(surface, "Enter, click or the board's button: back to the games")
+
+
+def round_trace(folder) -> tuple | None:
+    """The COP of a kept round while someone stood on the board (mm), from its recording folder; None if there is
+    too little to draw."""
+    import numpy as np
+
+    from trainer.errors import BalanceTrainerError
+    from trainer.readers.folder import read_folder
+
+    try:
+        recording = read_folder(folder)
+    except (BalanceTrainerError, OSError):
+        return None
+    standing = np.isfinite(recording.cop_x_mm) & np.isfinite(recording.cop_y_mm)
+    if standing.sum() < 10:
+        return None
+    return recording.cop_x_mm[standing], recording.cop_y_mm[standing]
+
+
+def trace_layout(trace, box: pygame.Rect) -> tuple[float, float, float]:
+    """(centre x mm, centre y mm, pixels per mm): the trace and its ellipse fill the box, the same scale on both
+    axes so the sway's shape is true."""
+    from trainer.measures.sway import prediction_ellipse_outline
+
+    x, y = trace
+    ex, ey = prediction_ellipse_outline(x, y)
+    lo_x, hi_x = min(x.min(), ex.min()), max(x.max(), ex.max())
+    lo_y, hi_y = min(y.min(), ey.min()), max(y.max(), ey.max())
+    span = max(hi_x - lo_x, hi_y - lo_y, 5.0)  # at least 5 mm across: a very still round stays small
+    return (lo_x + hi_x) / 2, (lo_y + hi_y) / 2, (min(box.width, box.height) - 40) / span
 
 
 def draw_triangle(surface, colour, centre, half_px: int, *, up: bool) -> None:

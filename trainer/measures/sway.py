@@ -53,6 +53,22 @@ def prediction_ellipse(x, y, coverage: float = 0.95) -> tuple[float, float, floa
     return float(np.pi * semi_axes[0] * semi_axes[1]), float(semi_axes[1]), float(semi_axes[0])
 
 
+def prediction_ellipse_outline(x, y, coverage: float = 0.95, n_points: int = 72) -> tuple[np.ndarray, np.ndarray]:
+    """Points on the same prediction ellipse as `prediction_ellipse` (same scale), centred on the mean and turned
+    along the principal axes: for drawing it over the COP trace."""
+    points = np.column_stack((x, y))
+    n = points.shape[0]
+    if n < 3:
+        raise ValueError("the prediction ellipse needs at least 3 samples")
+    eigenvalues, eigenvectors = np.linalg.eigh(np.cov(points, rowvar=False, ddof=1))
+    scale = f_quantile_2(coverage, n - 2) * 2 * (n - 1) * (n + 1) / (n * (n - 2))
+    semi_axes = np.sqrt(np.clip(eigenvalues, 0.0, None) * scale)
+    angle = np.linspace(0.0, 2.0 * np.pi, n_points, endpoint=False)
+    unit = np.column_stack((semi_axes[0] * np.cos(angle), semi_axes[1] * np.sin(angle)))
+    outline = unit @ eigenvectors.T + points.mean(axis=0)
+    return outline[:, 0], outline[:, 1]
+
+
 def welch_half_record(signal, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """Welch PSD as the BMClab authors set it: Hann, segments of N/2 with N/4 overlap, constant detrend."""
     from scipy.signal import welch  # imported when first needed: scipy.signal costs half a second to import
