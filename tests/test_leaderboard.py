@@ -278,6 +278,8 @@ def test_best_never_mixes_levels(capsys, seeded):
 
 
 def test_me_is_always_shown_their_own_rank(capsys, seeded):
+    # --top 2: ties at the last rank shown are all shown (ava and bo share rank 2).
+    assert [r["name"] for r in rows(board_json(capsys, seeded, "--top", "2"))] == ["cy", "ava", "bo"]
     data = board_json(capsys, seeded, "--by", "improvement", "--top", "1", "--user", "hal")
     assert [(r["rank"], r["name"], r.get("me", False)) for r in rows(data)] == [(1, "cy", False), (5, "hal", True)]
     board = next(b for b in data["boards"] if b["level"] == 2)  # hal never played level 2: no note for him there
