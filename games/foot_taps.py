@@ -492,6 +492,9 @@ class FootTapsRound(GameRound):
         cue = self.cues[i]
         return cue if self.round.t_s < cue.round_s + self.level.window_s else None
 
+    def board_to_screen(self, x_mm: float, y_mm: float, size) -> tuple[int, int]:
+        return board_to_screen(x_mm, y_mm, self.board.geometry, layout(size)["board"])
+
     def screen_to_board(self, pos) -> tuple[float, float]:
         """Board point under window pixel `pos`, for a pointer board (mouse://): the play screen asks the round for
         this mapping. Uses the size of the window last drawn on (DEFAULT_VIEW_SIZE before)."""

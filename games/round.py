@@ -100,5 +100,12 @@ class GameRound(Scene):
     def draw(self, surface) -> None:
         self.draw_game(surface)
 
+    def board_to_screen(self, x_mm: float, y_mm: float, size: tuple[int, int]) -> tuple[int, int]:
+        """Window pixel of board point (x_mm, y_mm) where this round draws the board (the live view's board area;
+        games with their own view override it). A ghost's marker is drawn with it."""
+        from games.live_view import board_to_screen, board_view_rect
+
+        return board_to_screen(x_mm, y_mm, self.board.geometry, board_view_rect(size))
+
     def draw_game(self, surface) -> None:
         raise NotImplementedError

@@ -284,6 +284,9 @@ class SingleLegRound(GameRound):
         return board_to_screen(x_mm - self.target_mm[0], y_mm - self.target_mm[1], self.zoom_geometry(),
                                board_view_rect(size))
 
+    def board_to_screen(self, x_mm: float, y_mm: float, size) -> tuple[int, int]:
+        return self.zoom_to_screen(x_mm, y_mm, size)
+
     def screen_to_board(self, pos) -> tuple[float, float]:
         """Board point under window pixel `pos` in the zoomed view, for a pointer board (mouse://): the play screen
         asks the round for this mapping. Uses the size of the window last drawn on (DEFAULT_VIEW_SIZE before)."""

@@ -287,3 +287,65 @@ def test_results_show_the_sway_trace_with_its_95_percent_ellipse(services):
     assert colours.count(style.YELLOW) > 50 and colours.count(style.SKY_BLUE) > 50
     cx, cy, scale = trace_layout(results.trace, pygame.Rect(0, 0, 400, 400))
     assert scale > 0 and np.isfinite(cx) and np.isfinite(cy)
+
+
+def write_round(rounds_dir, name, cop_x_mm, time_in_zone_pct, user="kiwi"):
+    """An earlier single-leg round of `user`: 20 s at 100 Hz standing still at (cop_x_mm, 0)."""
+    from hardware.samples import LoadSample, WII_BALANCE_BOARD
+    from trainer.cop import cop_to_corners
+    from trainer.recorder import RecordingWriter
+
+    folder = rounds_dir / "single-leg" / name
+    writer = RecordingWriter(folder, board_url="sim://", board_identity="sim", geometry=WII_BALANCE_BOARD)
+    corners = cop_to_corners([cop_x_mm], [0.0], 70.0, WII_BALANCE_BOARD)[0]
+    writer.add_samples([LoadSample(i / 100, *map(float, corners)) for i in range(2000)])
+    writer.summary["scores"] = {"game": "single-leg", "setup": None, "valid": True, "user": user,
+                                "options": {"foam": False}, "time_in_zone_pct": time_in_zone_pct}
+    writer.summary["start_time_utc"] = f"2026-01-0{name[-1]}T10:00:00.000+00:00"
+    writer.close()
+    return folder
+
+
+@pytest.mark.parametrize("mode, ghost_x_mm", [("best", -30.0), ("last", 25.0)])
+def test_a_ghost_races_the_last_or_the_best_round(services, mode, ghost_x_mm):
+    from games.screens.cards import choice_by_key
+    from games.screens.play import GHOST_COLOUR
+
+    add_user(services)
+    write_round(services.rounds_dir, "r1", -30.0, 80.0)  # the best
+    write_round(services.rounds_dir, "r2", 25.0, 40.0)  # the last
+    write_round(services.rounds_dir, "r3", 60.0, 99.0, user="moa")  # someone else's: never a ghost of kiwi's
+    choice = choice_by_key("single-leg")
+    card = InstructionCard(services, choice)
+    services.stack.push(card)
+    assert "Ghost: off  (G to change)" in said(services)
+    while services.settings.ghost != mode:
+        key(services, pygame.K_g)
+    assert any(line.startswith("Ghost: race your") for line in said(services))
+    key(services, pygame.K_RETURN)
+    run(services, 3.1)
+    screen = services.stack.top
+    assert isinstance(screen, RoundScreen) and screen.ghost is not None
+    run(services, 2.0)
+    t_s = screen.round.round.t_s
+    assert screen.ghost.position(t_s) == pytest.approx((ghost_x_mm, 0.0), abs=0.01)
+    pixel = screen.ghost_pixel(SIZE)
+    assert pixel == screen.round.board_to_screen(*screen.ghost.position(t_s), SIZE)
+    surface = pygame.Surface(SIZE)
+    screen.draw(surface)
+    ring = [tuple(surface.get_at((pixel[0] + dx, pixel[1])))[:3] for dx in range(-14, 15)]
+    assert ring.count(GHOST_COLOUR) >= 4  # the hollow ring, left and right of its centre
+    assert f"Ghost: {'your best' if mode == 'best' else 'your last round'}" in said(services)
+
+
+def test_no_ghost_without_an_earlier_round_and_a_damaged_one_is_ignored(services):
+    add_user(services)
+    from games.ghost import Ghost, ghost_folder
+    from games.screens.cards import choice_by_key
+
+    choice = choice_by_key("single-leg")
+    assert ghost_folder(services.rounds_dir, choice, "kiwi", "last") is None
+    folder = write_round(services.rounds_dir, "r1", 10.0, 50.0)
+    (folder / "samples.csv").write_text("t_s,seq\nnot,a number\n")
+    assert ghost_folder(services.rounds_dir, choice, "kiwi", "last") == folder
+    assert Ghost.from_folder(folder, "your last round") is None

@@ -11,6 +11,7 @@ from games import style
 from games.screens.ui import MARGIN_PX, Screen, Services, is_back, is_click, is_confirm, wrap
 
 SAFETY_LINE = "Stop if you feel sharp pain. Keep a wall or a chair within reach."
+GHOST_WORDS = {"off": "Ghost: off", "last": "Ghost: race your last round", "best": "Ghost: race your best round"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class InstructionCard(Screen):
         self.focus = "start"
 
     def handle(self, event) -> None:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_g:
+            self.next_ghost_mode()
+            return
         if event.type == pygame.KEYDOWN and event.key in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_TAB):
             self.focus = "back" if self.focus == "start" else "start"
         elif is_confirm(event):
@@ -93,6 +97,17 @@ class InstructionCard(Screen):
             for name, rect in card_buttons(self.size):
                 if rect.collidepoint(event.pos):
                     self._act(name)
+
+    def next_ghost_mode(self) -> None:
+        """G: race nobody, your last round, or your best (kept in the settings)."""
+        from games.ghost import GHOST_MODES
+
+        settings = self.services.settings
+        settings.ghost = GHOST_MODES[(GHOST_MODES.index(settings.ghost) + 1) % len(GHOST_MODES)]
+        try:
+            settings.save(self.services.settings_path)
+        except OSError:
+            pass  # kept for the session
 
     def _act(self, name: str) -> None:
         if name == "back":
@@ -119,6 +134,7 @@ class InstructionCard(Screen):
         level_lines = card_level_lines(self.services, self.choice)
         paragraphs = [(line, 1.2, style.TEXT, 14) for line in self.choice.lines]
         paragraphs.append((f"Leg: {self.services.settings.leg}    {level_lines[0][0]}", 1.0, style.MUTED, 14))
+        paragraphs.append((GHOST_WORDS[self.services.settings.ghost] + "  (G to change)", 1.0, style.MUTED, 14))
         paragraphs += [(line, 1.0, colour, 10) for line, colour in level_lines[1:]]
         room = band.top - 8 - (y + 10)
         fit = 0.5

@@ -68,7 +68,8 @@ class CountdownScreen(Screen):
             except (ValueError, ImportError) as error:
                 self.error = f"{self.choice.title} cannot start: {error}"
                 return
-            self.services.stack.replace(RoundScreen(self.services, self.choice, game_round))
+            self.services.stack.replace(RoundScreen(self.services, self.choice, game_round,
+                                                    ghost=load_ghost(self.services, self.choice)))
 
     def draw(self, surface) -> None:
         surface.fill(style.BACKGROUND)
@@ -92,13 +93,26 @@ def pause_message(state: SourceState) -> tuple[str, str]:
     return "No data from the board", "The round is paused and goes on when data comes back."
 
 
+def load_ghost(services: Services, choice: GameChoice):
+    """The earlier round to race (settings.ghost), or None: off, or no earlier round of this game and player."""
+    from games.ghost import Ghost, ghost_folder
+
+    mode = services.settings.ghost
+    folder = ghost_folder(services.rounds_dir, choice, services.user, mode)
+    return Ghost.from_folder(folder, "your last round" if mode == "last" else "your best") if folder else None
+
+
+GHOST_COLOUR = style.PURPLE
+
+
 class RoundScreen(Screen):
     """Runs a GameRound, records it as a B.4 folder, draws the pause overlay; on the round's end, the results."""
 
-    def __init__(self, services: Services, choice: GameChoice, game_round):
+    def __init__(self, services: Services, choice: GameChoice, game_round, ghost=None):
         super().__init__(services)
         self.choice = choice
         self.round = game_round
+        self.ghost = ghost  # games.ghost.Ghost: an earlier round's marker, at the same round time
         self.record: RoundRecord | None = None
         self.folder = None
         self.write_error: str | None = None
@@ -175,8 +189,20 @@ class RoundScreen(Screen):
                                                   note=self.write_error, level=played, next_level=new,
                                                   trace=trace))
 
+    def ghost_pixel(self, size) -> tuple[int, int] | None:
+        """Where the ghost's marker is drawn now (None: no ghost, or it is off the board)."""
+        position = self.ghost.position(self.round.round.t_s) if self.ghost is not None else None
+        return self.round.board_to_screen(*position, size) if position is not None else None
+
     def draw(self, surface) -> None:
         self.round.draw(surface)
+        pixel = self.ghost_pixel(surface.get_size())
+        if pixel is not None:  # hollow and labelled: never mistaken for the player's own (filled) marker
+            pygame.draw.circle(surface, GHOST_COLOUR, pixel, 14, width=4)
+            self.text(surface, "ghost", 0.6, GHOST_COLOUR, (pixel[0], pixel[1] + 18), anchor="midtop")
+        if self.ghost is not None:
+            self.text(surface, f"Ghost: {self.ghost.label}", 0.7, GHOST_COLOUR, (MARGIN_PX, surface.get_height() - 8),
+                      anchor="bottomleft")
         if self.paused:
             draw_pause_overlay(surface, self.services, self.services.board.frame.state)
 

@@ -36,6 +36,7 @@ class Settings:
     large_text: bool = False  # every font 1.5 times larger
     levels: dict = field(default_factory=dict)  # {game choice key: level}; missing: the lowest (games.levels)
     eyes_closed: dict = field(default_factory=dict)  # {game name: True} for games played eyes closed
+    ghost: str = "off"  # race an earlier round: off | last | best (games.ghost)
 
     def level_for(self, choice) -> int:
         """The level the game choice (games.screens.cards.GameChoice) plays next, within its range."""
@@ -65,6 +66,10 @@ class Settings:
             allowed = ORIENTATIONS if name == "orientation" else LEGS
             if stored.get(name) in allowed:
                 setattr(settings, name, stored[name])
+        from games.ghost import GHOST_MODES
+
+        if stored.get("ghost") in GHOST_MODES:
+            settings.ghost = stored["ghost"]
         for name in ("sound", "large_text"):
             if isinstance(stored.get(name), bool):
                 setattr(settings, name, stored[name])
