@@ -196,7 +196,8 @@ def test_a_sharp_pain_check_pauses_the_program_and_says_what_to_do(services):
     add_user(services, checks=[check(DAY - dt.timedelta(days=7)), check(pain_sharp=True)])
     today = TodayScreen(services)
     services.stack.push(today)
-    assert today.plan.paused and [kind for kind, _ in today.items] == ["check", "diary", "games", "back"]
+    assert today.plan.paused and [kind for kind, _ in today.items] == ["check", "diary", "progress", "leaderboard",
+                                                                      "games", "back"]
     services.extra["drawn_texts"] = []
     surface = pygame.Surface(SIZE)
     today.draw(surface)
@@ -349,3 +350,55 @@ def test_no_ghost_without_an_earlier_round_and_a_damaged_one_is_ignored(services
     (folder / "samples.csv").write_text("t_s,seq\nnot,a number\n")
     assert ghost_folder(services.rounds_dir, choice, "kiwi", "last") == folder
     assert Ghost.from_folder(folder, "your last round") is None
+
+
+def test_the_leaderboard_screen_lists_the_seeded_order_and_the_player_sees_their_own_rank(services):
+    from games.screens.standings import LeaderboardScreen
+    from test_leaderboard import DATE, seed
+
+    seed(services.db_url)
+    services.user = "dee"  # opted out: sees their own rank, nobody else does
+    services.extra["today"] = DATE
+    screen = LeaderboardScreen(services)
+    services.stack.push(screen)
+    assert screen.board.title == "single-leg, level 1"
+    texts = said(services)
+    names = [t for t in texts if t in ("cy", "ava", "bo", "gus", "hal") or t.startswith("dee")]
+    # tests/test_leaderboard.py's seed: cy 160 %, ava and bo 125 % (a tie, alphabetical), gus 110 %, hal 100 %;
+    # dee (200 %) is placed where they would stand, for their eyes only.
+    assert names == ["dee (you, only you see this)", "cy", "ava", "bo", "gus", "hal"]
+    assert texts[texts.index("ava") - 1] == texts[texts.index("bo") - 1] == "2"  # the tie shares rank 2
+    assert any(line.startswith("Ties share a rank") or "tie" in line.lower() for line in texts)
+    key(services, pygame.K_RIGHT)  # by consistency
+    assert screen.by == "consistency"
+    texts = said(services)
+    assert texts.index("hal") < texts.index("ava")  # hal trained 20 of the 28 days
+    key(services, pygame.K_DOWN)
+    assert screen.board.title != "single-leg, level 1"
+
+
+def test_the_progress_screen_shows_the_plot_and_says_the_real_changes(services):
+    from games.screens.progress import ProgressScreen
+    from test_program import make_checks
+
+    add_user(services, checks=make_checks())
+    screen = ProgressScreen(services)
+    services.stack.push(screen)
+    assert screen.error is None and screen.image.get_width() > 500
+    texts = said(services)
+    assert "Your progress" in texts
+    # The eighth week has no new real change: the screen says so rather than inventing one.
+    assert any(line.startswith("No real change this week yet") for line in texts)
+    surface = pygame.Surface(SIZE)
+    screen.draw(surface)
+    whites = sum(1 for x in range(100, 1180, 10) for y in range(120, 560, 10)
+                 if min(tuple(surface.get_at((x, y)))[:3]) > 240)
+    assert whites > 1000  # the figure (a light background on the dark screen) fills the middle of the screen
+
+
+def test_progress_with_nothing_to_show_says_so(services):
+    from games.screens.progress import ProgressScreen
+
+    add_user(services)
+    services.stack.push(ProgressScreen(services))
+    assert any("nothing to plot" in line for line in said(services))

@@ -357,18 +357,30 @@ def board_lines(board: Board) -> list[str]:
     return lines
 
 
-def _entry_line(board: Board, e: Entry) -> str:
+def entry_cells(board: Board, e: Entry) -> tuple[str, str, str, str]:
+    """(rank, player, the board's value, its detail) as shown, by the command and by the app's screen."""
     rank = str(e.rank) if e.rank is not None else "-"
     v = e.values
     if board.by == "improvement":
         pct = "perfect" if v.get("perfect") else (f"{v['improvement_pct']:.1f} %" if v["improvement_pct"] is not None
                                                   else "-")
-        text = (f"  {rank:>4}  {e.name:16s} {pct:>11}  {_number(v['this_week_best']):>9}  "
+        return rank, e.name, pct, (f"{_number(v['this_week_best'])} this week, {_number(v['baseline'])} in the week "
+                                   f"of {v['baseline_week'].isoformat()}")
+    if board.by == "consistency":
+        return rank, e.name, f"{v['days']} days", f"streak {v['streak']}"
+    return rank, e.name, _number(v["best"]), ""
+
+
+def _entry_line(board: Board, e: Entry) -> str:
+    rank, name, value, detail = entry_cells(board, e)
+    v = e.values
+    if board.by == "improvement":
+        text = (f"  {rank:>4}  {name:16s} {value:>11}  {_number(v['this_week_best']):>9}  "
                 f"{_number(v['baseline'])} ({v['baseline_week'].isoformat()})")
     elif board.by == "consistency":
-        text = f"  {rank:>4}  {e.name:16s} {v['days']:>7}  {v['streak']:>6}"
+        text = f"  {rank:>4}  {name:16s} {v['days']:>7}  {v['streak']:>6}"
     else:
-        text = f"  {rank:>4}  {e.name:16s} {_number(v['best']):>9}"
+        text = f"  {rank:>4}  {name:16s} {value:>9}"
     text += "".join(f"  [{b.label}]" for b in e.badges)
     if e.me:
         text += "  <- you" + (" (opted out: visible only to you)" if e.visible_only_to_you else "")

@@ -56,6 +56,24 @@ def read_rows(session) -> tuple[list, dict[str, bool]]:
     return rounds, opted_in
 
 
+def boards_from(session, content: dict, *, by: str, date: _dt.date, game: str | None = None,
+                level: int | None = None, me: str | None = None, top: int = 10) -> list:
+    """The leaderboards of the database's opted-in players (and `me`), as the command and the app's screen show
+    them. Raises BalanceTrainerError for options the leaderboard refuses."""
+    from trainer import leaderboard
+    from trainer.store import records
+
+    rounds, opted_in = read_rows(session)
+    players = {name for name, flag in opted_in.items() if flag} | ({me} if me else set())
+    checks = {user.name: records.checks_of(session, user, up_to=date)
+              for user in records.list_users(session) if user.name in players}
+    try:
+        return leaderboard.leaderboards(rounds, opted_in, content, by=by, date=date, game=game, level=level, me=me,
+                                        top=top, checks=checks)
+    except ValueError as error:
+        raise BalanceTrainerError(str(error)) from None
+
+
 def command_leaderboard(args) -> int:
     from trainer import leaderboard
     from trainer.program import load_content
@@ -69,15 +87,8 @@ def command_leaderboard(args) -> int:
         raise BalanceTrainerError(str(error)) from None
     with _open(args) as store, store.transaction() as session:
         me = records.get_user(session, args.user).name if args.user else None
-        rounds, opted_in = read_rows(session)
-        players = {name for name, flag in opted_in.items() if flag} | ({me} if me else set())
-        checks = {user.name: records.checks_of(session, user, up_to=date)
-                  for user in records.list_users(session) if user.name in players}
-    try:
-        boards = leaderboard.leaderboards(rounds, opted_in, content, by=args.by, date=date, game=args.game,
-                                          level=args.level, me=me, top=args.top, checks=checks)
-    except ValueError as error:
-        raise BalanceTrainerError(str(error)) from None
+        boards = boards_from(session, content, by=args.by, date=date, game=args.game, level=args.level, me=me,
+                             top=args.top)
     week = leaderboard.week_start(date)
     data = {"by": args.by, "date": date, "week_start": week, "window_start": date - _dt.timedelta(
                 days=leaderboard.WINDOW_DAYS - 1),

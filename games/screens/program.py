@@ -199,7 +199,8 @@ class ProfileScreen(Screen):
 
 
 # --- today ---------------------------------------------------------------------------------------------------------
-TODAY_ACTIONS = (("check", "Weekly check"), ("diary", "Diary"), ("games", "All games"), ("back", "Back"))
+TODAY_ACTIONS = (("check", "Weekly check"), ("diary", "Diary"), ("progress", "Progress"),
+                 ("leaderboard", "Leaderboard"), ("games", "All games"), ("back", "Back"))
 
 
 class TodayScreen(Screen):
@@ -270,6 +271,14 @@ class TodayScreen(Screen):
             services.stack.push(check_form(services, baseline=kind == "baseline"))
         elif kind == "diary":
             services.stack.push(DiaryScreen(services))
+        elif kind == "leaderboard":
+            from games.screens.standings import LeaderboardScreen
+
+            services.stack.push(LeaderboardScreen(services))
+        elif kind == "progress":
+            from games.screens.progress import ProgressScreen
+
+            services.stack.push(ProgressScreen(services))
         elif kind == "games":
             from games.screens.menu import GameMenu
 
