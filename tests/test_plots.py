@@ -169,3 +169,18 @@ def test_other_commands_do_not_import_matplotlib():
             "print('matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_one_check_alone_still_gets_a_readable_time_axis():
+    from trainer.program import Check
+
+    check = Check(dt.date(2026, 3, 2), 6.0, 9.0, 0, 0, 0, 50, 55)
+    trends = check_trends([check], load_content())
+    fig, drawn = progress_figure("solo", trends, set(), {check.date})
+    assert len(drawn.lines) == len(trends) == 4 and [b["baseline"] for b in drawn.mdc_bands] == [6.0, 9.0]
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert high - low == pytest.approx(6.0)  # three days either side of the only date
+    labels = ax.xaxis.get_major_formatter().format_ticks(ax.xaxis.get_major_locator()())
+    assert len(set(labels)) == len(labels) >= 3, labels  # not "01 Jan" five times
+    assert fig.axes[-1].get_title(loc="left").endswith("1 active day")

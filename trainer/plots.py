@@ -118,6 +118,9 @@ def progress_figure(name: str, trends, round_days=(), check_days=(), *, target=N
         rows = math.ceil(len(panels) / 2)
         grid = fig.add_gridspec(rows + 1, 2, height_ratios=[PANEL_HEIGHT_IN] * rows + [CALENDAR_HEIGHT_IN])
         fig.suptitle(title or f"Progress of {name}", fontweight="bold")
+        all_dates = [p.date for t in trends for p in t.points]
+        # One time axis for every panel, a few days of margin (one check alone still gets a readable axis).
+        span = (min(all_dates) - _dt.timedelta(days=3), max(all_dates) + _dt.timedelta(days=3)) if all_dates else None
         for i, (panel, group) in enumerate(panels):
             ax = fig.add_subplot(grid[i // 2, i % 2])
             drawn.panels.append(panel)
@@ -157,6 +160,7 @@ def progress_figure(name: str, trends, round_days=(), check_days=(), *, target=N
                 ax.legend(handles=handles, loc="best", framealpha=0.9)
             if group[0].measure == "pain_activity":
                 ax.set_ylim(-0.3, 10.3)
+            ax.set_xlim(*span)
             ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         _calendar(fig.add_subplot(grid[rows, :]), round_days, check_days, drawn)
@@ -191,7 +195,8 @@ def _calendar(ax, round_days: set, check_days: set, drawn: Drawn) -> None:
     ax.grid(which="minor", color="white", linewidth=2.5)
     ax.tick_params(which="minor", length=0)
     counted = {d for d in round_days | check_days if first <= d <= last}
-    ax.set_title(f"Days trained: {weeks} weeks, {first:%d %b %Y} to {last:%d %b %Y}, {len(counted)} active days",
+    ax.set_title(f"Days trained: {weeks} weeks, {first:%d %b %Y} to {last:%d %b %Y}, {len(counted)} active "
+                 + ("day" if len(counted) == 1 else "days"),
                  loc="left")
     ax.set_xlabel("week starting (Monday).  Light blue: a counting round;  orange with C: a check;  "
                   "dark blue: both;  grey: nothing")
