@@ -132,3 +132,33 @@ def test_a_report_that_fails_half_way_leaves_no_file(capsys, tmp_path, monkeypat
     assert code == 1 and "No space left on device" in err and len(err.strip().splitlines()) == 1
     assert [p.name for p in out_dir.iterdir()] == ["old.pdf"]
     assert (out_dir / "old.pdf").read_bytes() == b"%PDF-1.4 the previous report"  # untouched
+
+
+def test_long_tables_go_on_to_new_pages_with_their_header_and_never_reach_the_footer(capsys, tmp_path):
+    from trainer.report import A4_IN, FOOTER, MARGIN_IN, gather, render_pages
+    from trainer.store import open_store, records
+
+    db = f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    seed(capsys, db)
+    with open_store(db) as store, store.transaction() as session:
+        data = gather(session, records.get_user(session, "kiwi"))
+    data.rounds = [dict(r, date=f"row-{i:03d}") for i, r in enumerate(data.rounds * 20)]  # 140 rows
+
+    class Sink:
+        figures = []
+
+        def savefig(self, figure):
+            self.figures.append(figure)
+
+    sink = Sink()
+    assert render_pages(sink, data) == len(sink.figures) >= 5
+    rows_seen, headers = [], 0
+    for figure in sink.figures:
+        texts = [t for t in figure.texts if FOOTER[:40] not in t.get_text()]
+        assert len(figure.texts) - len(texts) == 1  # one footer on every page
+        for text in texts:
+            assert text.get_position()[1] * A4_IN[1] >= MARGIN_IN + 0.5 - 1e-9, text.get_text()  # above the footer
+        rows_seen += [t.get_text()[:7] for t in texts if t.get_text().startswith("row-")]
+        headers += sum(t.get_text().startswith("date ") and "main scores" in t.get_text() for t in texts)
+    assert rows_seen == [f"row-{i:03d}" for i in range(140)]  # every row once, in order
+    assert headers >= 3  # the table's header again on each page it continues on
