@@ -300,9 +300,13 @@ def test_badges_on_a_seeded_database(capsys, seeded):
     labels = {r["name"]: [b["label"] for b in r["badges"]] for board in data["boards"] for r in board["rows"]}
     # ava 44 -> 55 (+11), bo 40 -> 50 (+10 = the MDC), cy 50 -> 80: real; gus +5, fay +5, hal 0: not. fay: knee-to-
     # wall +2.0 cm. hal: 20 days in a row -> the 14-day badge. eli: 20 -> 35 at level 2; foot-taps: no MDC, none.
+    # fay's knee-to-wall badge comes from her clinical checks: only she sees it.
     assert labels == {"ava": ["improved single-leg level 1"], "bo": ["improved single-leg level 1"],
-                      "cy": ["improved single-leg level 1"], "fay": ["improved knee-to-wall left"], "gus": [],
+                      "cy": ["improved single-leg level 1"], "fay": [], "gus": [],
                       "hal": ["14-day streak"], "eli": ["improved single-leg level 2"]}
+    mine = board_json(capsys, seeded, "--by", "best", "--user", "fay")
+    fay = [r for board in mine["boards"] for r in board["rows"] if r["name"] == "fay"]
+    assert fay and all([b["label"] for b in r["badges"]] == ["improved knee-to-wall left"] for r in fay)
     code, out, _ = run(capsys, seeded, "leaderboard", "--by", "best", "--date", DATE.isoformat())
     assert "hal" in out and "[14-day streak]" in out and TIE_RULE in out
 

@@ -258,7 +258,9 @@ def leaderboards(rounds, opted_in: dict[str, bool], content: dict, *, by: str, d
 
     def badges(name: str) -> list[Badge]:
         if name not in badge_cache:
-            badge_cache[name] = badges_of(per_player.get(name, []), checks.get(name, []), content, date)
+            found = badges_of(per_player.get(name, []), checks.get(name, []), content, date)
+            # Knee-to-wall comes from the player's clinical checks: its badge is theirs to see, not everyone's.
+            badge_cache[name] = found if name == me else [b for b in found if not b.what.startswith("knee-to-wall")]
         return badge_cache[name]
 
     week = _week_start(date)
