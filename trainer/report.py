@@ -91,7 +91,7 @@ def gather(session, user, *, recent: int = 20, today: _dt.date | None = None) ->
     """Everything the report shows, read in one transaction. Raises BalanceTrainerError when there is no data."""
     from trainer.program import flags, load_content, plan_for
     from trainer.program.progress import check_trends, game_trends
-    from trainer.sessions_cli import _round_scores, counting_days
+    from trainer.sessions_cli import round_scores, counting_days
     from trainer.store import records, sessions
 
     content = load_content()
@@ -101,7 +101,7 @@ def gather(session, user, *, recent: int = 20, today: _dt.date | None = None) ->
     games = [r for r in rows if r.kind == "game"]
     if not checks and not games:
         raise BalanceTrainerError(f"'{user.name}' has no checks or rounds yet: nothing to report")
-    scored = _round_scores(session, user)
+    scored = round_scores(session, user)
     try:
         trends = check_trends(checks, content) + game_trends(scored, content)
     except ValueError as error:

@@ -77,7 +77,7 @@ def command_session(args) -> int:
     return _emit(args, data, lines)
 
 
-def _round_scores(session, user):
+def round_scores(session, user):
     from trainer.program.progress import RoundScore
     from trainer.store import sessions
 
@@ -104,7 +104,7 @@ def command_progress(args) -> int:
     with _open(args) as store, store.transaction() as session:
         user = records.get_user(session, args.user)
         checks = records.checks_of(session, user)
-        rounds = _round_scores(session, user)
+        rounds = round_scores(session, user)
     try:
         trends = check_trends(checks, content) + game_trends(rounds, content)
     except ValueError as error:

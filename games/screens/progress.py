@@ -16,14 +16,14 @@ def progress_picture(services: Services):
     from trainer.plots import DPI, progress_figure
     from trainer.program import load_content
     from trainer.program.progress import check_trends, game_trends
-    from trainer.sessions_cli import _round_scores, counting_days
+    from trainer.sessions_cli import round_scores, counting_days
     from trainer.store import records
 
     content = load_content()
     with services.store().transaction() as session:
         user = records.get_user(session, services.user)
         checks = records.checks_of(session, user)
-        rounds = _round_scores(session, user)
+        rounds = round_scores(session, user)
     trends = check_trends(checks, content) + game_trends(rounds, content)
     figure, _ = progress_figure(services.user, trends, counting_days(rounds), [c.date for c in checks])
     buffer = io.BytesIO()
