@@ -67,7 +67,7 @@ class Check:
         unknown = [c for c in self.compensations if c not in COMPENSATIONS]
         if isinstance(self.compensations, str) or unknown:
             raise ValueError(f"compensations must be a list of {', '.join(COMPENSATIONS)}; got {self.compensations!r}")
-        object.__setattr__(self, "compensations", tuple(self.compensations))
+        object.__setattr__(self, "compensations", tuple(dict.fromkeys(self.compensations)))  # each named once
 
     @property
     def step_symmetry_pct(self) -> float:

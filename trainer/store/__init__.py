@@ -1,7 +1,8 @@
-"""The tracker's storage: users, weekly checks and diary entries in SQLite (docs/program.md, "Storage").
+"""The tracker's storage: users, weekly checks, diary entries and sessions with their raw samples, in SQLite or
+PostgreSQL (docs/program.md, "Storage" and "Sessions").
 
 `open_store(url)` resolves the URL (argument, else BALANCE_TRAINER_DB, else tracker.db in the data folder), makes
-the file owner-only, and upgrades the schema to the newest migration. PostgreSQL is not supported yet.
+a SQLite file owner-only, and upgrades the schema to the newest migration.
 """
 from __future__ import annotations
 

@@ -88,8 +88,8 @@ class SessionRow(Base):
     setup: Mapped[str | None] = mapped_column(String(40))
     level: Mapped[int | None] = mapped_column(Integer)
     options_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
-    board_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
-    board_identity: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    board_url: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    board_identity: Mapped[str] = mapped_column(Text, nullable=False, default="")
     started_utc: Mapped[str] = mapped_column(String(32), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     valid: Mapped[bool | None] = mapped_column(Boolean)
@@ -99,7 +99,7 @@ class SessionRow(Base):
     sample_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     summary_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")  # the recording's summary.json
     events_csv: Mapped[str] = mapped_column(Text, nullable=False, default="")  # the recording's events.csv rows
-    folder: Mapped[str | None] = mapped_column(String(1000))  # where the recording folder was written, if any
+    folder: Mapped[str | None] = mapped_column(Text)  # where the recording folder was written, if any
 
     user: Mapped[User] = relationship(back_populates="sessions")
 

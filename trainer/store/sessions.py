@@ -20,6 +20,7 @@ from trainer.store.models import SessionChunk, SessionRow, User
 
 STATUSES = ("recording", "complete", "abandoned", "imported")
 KINDS = ("game", "test", "exercise", "recording")
+NAME_MAX = 40  # sessions.name and .setup are String(40)
 
 
 def new_uid() -> str:
@@ -36,6 +37,9 @@ def start_session(session: Session, user: User, *, kind: str, name: str, uid: st
                   status: str = "recording", folder: str | None = None) -> SessionRow:
     if kind not in KINDS:
         raise StoreError(f"a session is one of {', '.join(KINDS)}, not {kind!r}")
+    for what, value in (("name", name), ("set-up", setup)):
+        if value is not None and not 0 < len(value) <= NAME_MAX:  # PostgreSQL enforces the column's length
+            raise StoreError(f"a session's {what} is 1 to {NAME_MAX} characters, not {value!r}")
     row = SessionRow(uid=uid or new_uid(), user_id=user.id, kind=kind, name=name, setup=setup, level=level,
                      options_json=json.dumps(options or {}), board_url=board_url or "",
                      board_identity=board_identity or "", started_utc=started_utc or _now_utc(), status=status,

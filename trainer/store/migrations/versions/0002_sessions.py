@@ -24,8 +24,8 @@ def upgrade() -> None:
         sa.Column("setup", sa.String(40)),
         sa.Column("level", sa.Integer),
         sa.Column("options_json", sa.Text, nullable=False, server_default="{}"),
-        sa.Column("board_url", sa.String(500), nullable=False, server_default=""),
-        sa.Column("board_identity", sa.String(200), nullable=False, server_default=""),
+        sa.Column("board_url", sa.Text, nullable=False, server_default=""),
+        sa.Column("board_identity", sa.Text, nullable=False, server_default=""),
         sa.Column("started_utc", sa.String(32), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("valid", sa.Boolean),
@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("sample_count", sa.Integer, nullable=False, server_default="0"),
         sa.Column("summary_json", sa.Text, nullable=False, server_default="{}"),
         sa.Column("events_csv", sa.Text, nullable=False, server_default=""),
-        sa.Column("folder", sa.String(1000)),
+        sa.Column("folder", sa.Text),  # paths and URLs have no sensible length limit
     )
     op.create_index("ix_sessions_user_id", "sessions", ["user_id"])
     op.create_table(
