@@ -402,3 +402,51 @@ def test_progress_with_nothing_to_show_says_so(services):
     add_user(services)
     services.stack.push(ProgressScreen(services))
     assert any("nothing to plot" in line for line in said(services))
+
+
+def test_today_says_the_rules_messages_plainly(services):
+    add_user(services, checks=[check(DAY - dt.timedelta(days=7)),
+                               check(stiffness=5, swelling=True, compensations=("wide-base",))])
+    today = TodayScreen(services)
+    services.stack.push(today)
+    texts = said(services)
+    assert "Stiffness after sessions: reduce intensity next time" in texts
+    assert "Swelling: reduce load until it settles" in texts
+    assert any(line.startswith("Compensations seen: wide-base") for line in texts)
+    # The items move down below the messages: nothing is drawn over them.
+    assert today.row_rects()[0].top >= 150 + 40 + 3 * 28
+
+
+def test_the_rep_counter_and_the_new_profile_form_say_where_you_are(services):
+    add_user(services, checks=[check()])
+    today = TodayScreen(services)
+    services.stack.push(today)
+    index = next(i for i, (kind, item) in enumerate(today.items) if kind == "item" and item.id == "towel-dorsiflexion")
+    today.selected = index
+    key(services, pygame.K_RETURN)
+    counter = services.stack.top
+    assert isinstance(counter, RepCounter) and "0 / 10" in said(services) and "Set 1 of 2" in said(services)
+    for _ in range(3):
+        key(services, pygame.K_SPACE)
+    assert "3 / 10" in said(services)
+    for _ in range(7):
+        key(services, pygame.K_SPACE)
+    assert "Rest 30" in said(services) and "Next: set 2 of 2" in said(services)
+    run(services, 10.0)
+    assert "Rest 20" in said(services)  # the rest counts down on the game clock
+    key(services, pygame.K_RETURN)  # skip the rest
+    assert "0 / 10" in said(services) and "Set 2 of 2" in said(services)
+    key(services, pygame.K_ESCAPE)  # leave: not done
+    run(services, FIXED_STEP_S)
+    assert services.stack.top is today and not today.is_done(today.items[index][1])
+
+    from games.screens.checks import profile_form
+
+    services.stack.push(profile_form(services, after=None))
+    assert "Your nickname   (1 of 2)" in said(services)
+    key(services, pygame.K_RETURN)  # no name typed
+    assert "Please fill in: Nickname" in said(services)
+    type_text(services, "kiwi")
+    key(services, pygame.K_RETURN)
+    key(services, pygame.K_RETURN)
+    assert "there is already a user called 'kiwi'" in said(services)  # refused in words, nothing added

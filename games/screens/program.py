@@ -23,6 +23,9 @@ from trainer.store.database import StoreError
 REST_BETWEEN_HOLDS_S = 5.0  # a short rest between timed holds; 10 s after holds of 20 s or more
 REST_BETWEEN_SETS_S = 30.0  # the rep counter's rest between sets (Enter skips it)
 LIST_TOP_PX = 150
+MAX_MESSAGES = 3  # the rules' messages shown above today's items
+MESSAGE_ROW_PX = 28
+ACTION_BAR_PX = 56  # the buttons along the bottom: weekly check, diary, progress, leaderboard, games, back
 
 
 # --- the day's plan and what is done -----------------------------------------------------------------------------
@@ -242,18 +245,40 @@ class TodayScreen(Screen):
         return bool(self.plan and not self.plan.paused and self.plan.items
                     and all(self.is_done(i) for i in self.plan.items))
 
+    def messages(self) -> list[str]:
+        """What the rules say today, plainly: the latest check's flags (not the good news: progress shows that),
+        then the plan's notes. At most MAX_MESSAGES lines, the flags first."""
+        plan = self.plan
+        if plan is None or plan.paused:
+            return []
+        flagged = [f.detail[0].upper() + f.detail[1:] for f in plan.flags if f.kind != "improved" and f.detail]
+        notes = [n[0].upper() + n[1:] for n in plan.notes if n]
+        return (flagged + notes)[:MAX_MESSAGES]
+
     def row_rects(self) -> list[pygame.Rect]:
+        """The plan's rows down the screen, then the actions as a row of buttons along the bottom."""
         width, height = self.size
+        actions = [i for i, (kind, _) in enumerate(self.items) if kind in dict(TODAY_ACTIONS)]
+        gap = 10
+        button_w = (width - 2 * MARGIN_PX - gap * (len(actions) - 1)) // max(1, len(actions))
+        bar_top = height - 50 - ACTION_BAR_PX
         top = LIST_TOP_PX + (150 if self.plan is not None and self.plan.paused else 40)
-        row_h = max(30, min(self.font(1.0).get_linesize() + 10, (height - top - 60) // max(1, len(self.items)) - 4))
-        return [pygame.Rect(MARGIN_PX, top + i * (row_h + 4), width - 2 * MARGIN_PX, row_h)
-                for i in range(len(self.items))]
+        top += MESSAGE_ROW_PX * len(self.messages())
+        n_rows = len(self.items) - len(actions)
+        row_h = min(self.font(1.0).get_linesize() + 10, (bar_top - 12 - top) // max(1, n_rows) - 4)
+        rects = [pygame.Rect(MARGIN_PX, top + i * (row_h + 4), width - 2 * MARGIN_PX, row_h) for i in range(n_rows)]
+        return rects + [pygame.Rect(MARGIN_PX + j * (button_w + gap), bar_top, button_w, ACTION_BAR_PX)
+                        for j in range(len(actions))]
 
     def handle(self, event) -> None:
         if event.type == pygame.KEYDOWN and event.key in (pygame.K_UP, pygame.K_DOWN):
             self.selected = (self.selected + (1 if event.key == pygame.K_DOWN else -1)) % len(self.items)
         elif is_confirm(event):
             self.activate(self.selected)
+        elif event.type == pygame.KEYDOWN and event.key in (pygame.K_LEFT, pygame.K_RIGHT) \
+                and self.items[self.selected][0] in dict(TODAY_ACTIONS):
+            step = 1 if event.key == pygame.K_RIGHT else -1  # along the buttons at the bottom
+            self.selected = min(len(self.items) - 1, max(len(self.items) - len(TODAY_ACTIONS), self.selected + step))
         elif event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.finished = True
         elif is_click(event):
@@ -321,9 +346,12 @@ class TodayScreen(Screen):
                 summary = "All done for today. Well done!"
             self.text(surface, clip(summary, self.font(1.1), width - 2 * MARGIN_PX), 1.1,
                       style.GOOD if self.all_done else style.YELLOW, (MARGIN_PX, y))
+            for i, message in enumerate(self.messages()):
+                self.text(surface, clip(message, self.font(0.85), width - 2 * MARGIN_PX), 0.85, style.WARN,
+                          (MARGIN_PX, y + 40 + i * MESSAGE_ROW_PX))
         for i, ((kind, what), rect) in enumerate(zip(self.items, self.row_rects())):
             self.draw_row(surface, kind, what, rect, i == self.selected)
-        self.keys_line(surface, "Up/Down: choose   Enter or click: start   Esc: back")
+        self.keys_line(surface, "Up/Down: choose   Left/Right: along the buttons   Enter or click: start   Esc: back")
 
     def draw_pause(self, surface, plan, y: int) -> None:
         box = pygame.Rect(MARGIN_PX, y, self.size[0] - 2 * MARGIN_PX, 170)
@@ -336,6 +364,10 @@ class TodayScreen(Screen):
     def draw_row(self, surface, kind: str, what, rect: pygame.Rect, selected: bool) -> None:
         pygame.draw.rect(surface, style.YELLOW if selected else style.PANEL, rect, border_radius=8)
         ink = style.BACKGROUND if selected else style.TEXT
+        if kind in dict(TODAY_ACTIONS):
+            self.text(surface, clip(str(what), self.font(0.9), rect.width - 12), 0.9, ink, rect.center,
+                      anchor="center")
+            return
         if kind != "item":
             self.text(surface, str(what), 1.0, ink, (rect.left + 16, rect.centery), anchor="midleft")
             return
@@ -346,10 +378,11 @@ class TodayScreen(Screen):
                               [(rect.left + 12, rect.centery), (rect.left + 22, rect.centery + 10),
                                (rect.left + 40, rect.centery - 12)], 5)
         label = f"{what.name}  ({dose_words(what)})"
-        self.text(surface, clip(label, self.font(1.0), rect.width - 200), 1.0, ink,
+        scale = 1.0 if rect.height >= self.font(1.0).get_linesize() + 4 else 0.75  # a long plan: smaller rows
+        self.text(surface, clip(label, self.font(scale), rect.width - 200), scale, ink,
                   (rect.left + 56, rect.centery), anchor="midleft")
         if mark:
-            self.text(surface, mark, 1.0, ink, (rect.right - 16, rect.centery), anchor="midright")
+            self.text(surface, mark, scale, ink, (rect.right - 16, rect.centery), anchor="midright")
 
 
 # --- timers and counters -------------------------------------------------------------------------------------------
