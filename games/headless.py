@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from games.registry import game_class
-from games.round import RoundOptions
+from games.round import RoundOptions, round_sink
 from games.round_record import RoundRecord
 from hardware.sources import make_source
 from trainer.balance_input import STEP_S, BalanceInput
@@ -30,9 +30,10 @@ class RoundResult:
 
 def play_headless(game: str, board_url: str, options: RoundOptions, *, out_folder=None,
                   max_seconds: float | None = None, user: str | None = None,
-                  db_url: str | None = None) -> RoundResult:
-    """Play one round. With `user`, `out_folder` is required: the session's raw samples are kept in both."""
-    round_class = game_class(game)
+                  db_url: str | None = None, kind: str = "game") -> RoundResult:
+    """Play one round of a game (or run a clinical test: kind="test"). With `user`, `out_folder` is required: the
+    session's raw samples are kept in both."""
+    round_class = game_class(game, kind=kind)
     if user and out_folder is None:
         raise ValueError("a round kept for a player needs a recording folder")
     source = make_source(board_url)
@@ -44,8 +45,8 @@ def play_headless(game: str, board_url: str, options: RoundOptions, *, out_folde
         if out_folder is not None:
             record = RoundRecord(out_folder, game=game, setup=game_round.setup, options=options,
                                  board_url=board_url, board_identity=source.identity, geometry=source.geometry,
-                                 user=user, db_url=db_url)
-            board.sample_sink = record.sink
+                                 user=user, db_url=db_url, kind=kind)
+        board.sample_sink = round_sink(game_round, record.sink if record else None)
         limit_steps = round(((max_seconds or options.seconds or 60.0) + OVERRUN_S) / STEP_S)
         steps, started = 0, time.monotonic()
         while not game_round.finished and steps < limit_steps:

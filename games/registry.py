@@ -1,4 +1,4 @@
-"""The games by command-line name, imported only when played."""
+"""The games and the clinical tests by command-line name, imported only when played."""
 from __future__ import annotations
 
 import importlib
@@ -10,10 +10,18 @@ GAMES: dict[str, tuple[str, str]] = {
 }
 
 
-def game_class(name: str):
-    if name not in GAMES:
-        raise ValueError(f"unknown game '{name}' (known: {', '.join(GAMES)})")
-    module, cls = GAMES[name]
+# Clinical tests (docs/clinic.md): the same round engine, standardised; `balance-trainer test NAME`.
+TESTS: dict[str, tuple[str, str]] = {
+    "mctsib": ("games.clinic.quiet_stance_tests", "MctsibTest"),
+    "symmetry": ("games.clinic.quiet_stance_tests", "SymmetryTest"),
+}
+
+
+def game_class(name: str, *, kind: str = "game"):
+    table = TESTS if kind == "test" else GAMES
+    if name not in table:
+        raise ValueError(f"unknown {'test' if kind == 'test' else 'game'} '{name}' (known: {', '.join(table)})")
+    module, cls = table[name]
     try:
         return getattr(importlib.import_module(module), cls)
     except ModuleNotFoundError as error:

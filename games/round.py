@@ -32,6 +32,20 @@ class RoundOptions:
     seed: int = 1  # cue order for random cues
 
 
+def round_sink(game_round, record_sink):
+    """The board's sample sink for a round: the recording's, and the round's own when it wants the raw samples."""
+    if not getattr(game_round, "wants_samples", False):
+        return record_sink
+    if record_sink is None:
+        return game_round.take_samples
+
+    def both(samples) -> None:
+        record_sink(samples)
+        game_round.take_samples(samples)
+
+    return both
+
+
 @dataclass
 class RoundEvent:
     t_s: float  # game time of the round
@@ -57,6 +71,8 @@ class GameRound(Scene):
     # Stored with every score (as "NAME/VERSION"): raise it when a change to the scoring changes results, so that
     # `balance-trainer rescore` knows which stored rounds to score again from their raw samples.
     score_version = 1
+    kind = "game"  # or "test": a standardised clinical test (games/clinic/)
+    wants_samples = False  # True: `take_samples(samples)` gets every raw sample too (tests decide on them)
 
     def __init__(self, board: BalanceInput, options: RoundOptions):
         if self.setups and options.setup is not None and options.setup not in self.setups:

@@ -7,7 +7,7 @@ import math
 import os
 import sys
 
-from trainer import __version__, leaderboard_cli, sessions_cli, tracker_cli
+from trainer import __version__, clinic_cli, leaderboard_cli, sessions_cli, tracker_cli
 from trainer.errors import BalanceTrainerError
 
 EXIT_USAGE = 2
@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     tracker_cli.add_parsers(commands)
     sessions_cli.add_parsers(commands)
     leaderboard_cli.add_parsers(commands)
+    clinic_cli.add_parsers(commands)
     return parser
 
 
@@ -274,7 +275,7 @@ def _print_calibrations() -> None:
 
 COMMANDS = {"play": _command_play, "analyze": _command_analyze, "record": _command_record,
             "calibrate": _command_calibrate, "game": _command_game, "boards": _command_boards,
-            **tracker_cli.COMMANDS, **sessions_cli.COMMANDS,
+            **tracker_cli.COMMANDS, **sessions_cli.COMMANDS, **clinic_cli.COMMANDS,
             **leaderboard_cli.COMMANDS}
 
 

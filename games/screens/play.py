@@ -7,7 +7,7 @@ import math
 import pygame
 
 from games import style
-from games.round import RoundOptions
+from games.round import RoundOptions, round_sink
 from games.score_meta import better, score_meta
 from games.screens.cards import GameChoice
 from games.round_record import RoundRecord
@@ -128,7 +128,7 @@ class RoundScreen(Screen):
                                       user=self.services.user, db_url=self.services.db_url)
         except (OSError, StoreError) as error:
             self.write_error, self.record = f"this round is not saved: {error}", None
-        board.sample_sink = self.record.sink if self.record else None
+        board.sample_sink = round_sink(self.round, self.record.sink if self.record else None)
         self.round.enter()
 
     def exit(self) -> None:

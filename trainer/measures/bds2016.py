@@ -35,9 +35,10 @@ def bds2016_measures(ap_cm, ml_cm, fs_hz: float) -> dict[str, float]:
     for axis in (ap_cm, ml_cm):
         frequency_hz, power = welch_half_record(axis, fs_hz)
         axis_power = float(power.sum())
-        weighted_sum += mean_power_frequency(frequency_hz, power)[0] * axis_power
-        summed_power += axis_power
-    weighted = weighted_sum / summed_power
+        if axis_power > 0.0:  # an axis that never moved weighs nothing in the resultant
+            weighted_sum += mean_power_frequency(frequency_hz, power)[0] * axis_power
+            summed_power += axis_power
+    weighted = weighted_sum / summed_power if summed_power > 0.0 else float("nan")
     return {"sway_area_ellipse95_cm2": area_cm2, "mean_velocity_cm_s": velocity_cm_s, "mean_frequency_hz": weighted}
 
 

@@ -82,4 +82,6 @@ def welch_half_record(signal, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
 def mean_power_frequency(frequency_hz, power) -> tuple[float, float]:
     """(∫f·P df / ∫P df, ∫P df), both by the trapezoid rule."""
     total_power = float(np.trapezoid(power, frequency_hz))
+    if total_power == 0.0:
+        return float("nan"), 0.0  # a COP that never moved on this axis has no frequency (not an error in the code)
     return float(np.trapezoid(frequency_hz * power, frequency_hz)) / total_power, total_power

@@ -1,0 +1,1 @@
+"""Clinical balance tests: the protocols' numbers, normative tables and cut-offs (docs/clinic.md)."""

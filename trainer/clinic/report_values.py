@@ -1,0 +1,75 @@
+"""A test's results as a clinician reads them: the normative percentiles added (mCTSIB), and the lines printed by
+`balance-trainer test` (docs/clinic.md)."""
+from __future__ import annotations
+
+import copy
+import math
+
+NORM_MEASURES = ("sway_area_ellipse95_cm2", "mean_velocity_cm_s", "mean_frequency_hz")
+NORMS_CAVEAT = ("Percentiles are from the BDS data set (Santos & Duarte 2016): an AMTI force plate and 60-s trials; "
+                "this board's accuracy is in its calibration record, and 30-s trials sway less than 60-s ones.")
+
+
+def with_norms(test: str, scores: dict, age_years: int | None) -> dict:
+    """The scores with, per mCTSIB condition, each bds2016 measure's percentile in its age group and whether it lies
+    outside the 5th-95th band (or why there is none: no age, no table, a value beyond the table)."""
+    out = copy.deepcopy(scores)
+    if test != "mctsib":
+        return out
+    for condition, result in out.get("conditions", {}).items():
+        measures = result.get("measures", {}).get("bds2016", {})
+        result["norms"] = _norms(condition, measures, age_years)
+    out["norms_caveat"] = NORMS_CAVEAT
+    return out
+
+
+def _norms(condition: str, measures: dict, age_years: int | None) -> dict:
+    if age_years is None:
+        return {"not_given": "no age: give --age, or the patient's year of birth"}
+    try:
+        from trainer.clinic import norms
+    except ImportError:
+        return {"not_given": "the normative table is not part of this version"}
+    found = {}
+    for measure in NORM_MEASURES:
+        value = measures.get(measure)
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            continue
+        try:
+            percentile = norms.percentile_of(measure, condition, age_years, value)
+            found[measure] = {"percentile": percentile,
+                              "outside_5_95": bool(norms.outside_band(measure, condition, age_years, value))}
+        except ValueError as error:
+            found[measure] = {"not_given": str(error)}
+    return found
+
+
+def _value(number, digits: int = 3) -> str:
+    if number is None or (isinstance(number, float) and not math.isfinite(number)):
+        return "-"
+    return f"{number:.{digits}g}" if isinstance(number, float) else str(number)
+
+
+def result_lines(test: str, results: dict, *, valid: bool = True) -> list[str]:
+    lines = [f"{test}{'' if valid else ' - NOT VALID (the board went away)'}"]
+    for condition, result in results.get("conditions", {}).items():
+        attempts = ", ".join(f"{a['held_s']:.1f} s" for a in result.get("attempts", []))
+        lines.append(f"  {condition}: held {result.get('held_s', 0):.1f} of {result.get('trial_s', 0):g} s"
+                     f"{'' if result.get('completed') else ' (not completed)'}"
+                     + (f"  attempts: {attempts}" if attempts else ""))
+        for measure, value in result.get("measures", {}).get("bds2016", {}).items():
+            norm = result.get("norms", {}).get(measure, {})
+            where = ""
+            if "percentile" in norm:
+                where = f"  percentile {norm['percentile']:.0f}" + ("  OUTSIDE 5th-95th" if norm["outside_5_95"]
+                                                                     else "")
+            lines.append(f"    {measure:26s} {_value(value, 4):>8}{where}")
+        for key in ("left_pct", "right_pct", "front_pct", "back_pct", "asymmetry_pct"):
+            if key in result:
+                lines.append(f"    {key:26s} {result[key]:8.1f}")
+    for name, value in results.get("ratios", {}).items():
+        if value is not None:
+            lines.append(f"  {name:44s} {value:.3g}")
+    if "norms_caveat" in results:
+        lines.append(f"  note: {results['norms_caveat']}")
+    return lines
