@@ -43,8 +43,8 @@ def trials_of(rows, bds_age_group, condition):
 
 def test_the_script_rebuilds_the_shipped_table_byte_for_byte(source, tmp_path):
     out = tmp_path / "norms.json"
-    run = subprocess.run([sys.executable, "-m", "trainer.clinic.build_norms", "--source", str(source), "--out", str(out)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "-m", "trainer.clinic.build_norms", "--source", str(source),
+                          "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert out.read_bytes() == DEFAULT_OUT.read_bytes()
     assert len(out.read_bytes()) < 20_000  # a small derived table, not the data set
@@ -146,7 +146,8 @@ def test_percentile_of_is_monotonic_and_exact_at_the_knots():
         assert found[0] == 1.0 and found[-1] == 99.0
         # halfway between two knots in value is halfway in percentile
         middle = (values[3] + values[4]) / 2
-        assert norms.percentile_of(measure, condition, age, middle) == pytest.approx((percentiles[3] + percentiles[4]) / 2)
+        halfway = (percentiles[3] + percentiles[4]) / 2
+        assert norms.percentile_of(measure, condition, age, middle) == pytest.approx(halfway)
 
 
 def test_values_beyond_the_table_are_not_extrapolated():
@@ -192,7 +193,8 @@ def test_bad_arguments_are_clear_value_errors():
 def test_age_groups_follow_the_data_sets_split():
     assert norms.age_group(18)["name"] == "young" and norms.age_group(59.99)["name"] == "young"
     assert norms.age_group(60)["name"] == "old" and norms.age_group(85.9)["name"] == "old"
-    assert norms.higher_is_worse("sway_area_ellipse95_cm2") is True and norms.higher_is_worse("mean_frequency_hz") is None
+    assert norms.higher_is_worse("sway_area_ellipse95_cm2") is True
+    assert norms.higher_is_worse("mean_frequency_hz") is None
     assert norms.unit("sway_area_ellipse95_cm2") == "cm²" and norms.unit("mean_velocity_cm_s") == "cm/s"
     assert set(norms.measures()) == set(MEASURES) and norms.conditions() == tuple(CONDITIONS)
 

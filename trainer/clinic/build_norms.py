@@ -65,7 +65,8 @@ SOURCE = {
 
 METHOD = (
     "Per age group and condition, every trial of every person, each weighted 1/k (k = that person's trials in the "
-    "condition, 3 for all but one person), so each person counts once and the spread is that of a single 60-s trial. The "
+    "condition, 3 for all but one person), so each person counts once and the spread is that of a single 60-s "
+    "trial. The "
     "percentile of a trial value is the weight below it plus half its own (Hazen plotting position; with equal "
     "weights numpy.percentile(method='hazen')), linear between trials; the table gives the values at the listed "
     "percentiles, rounded to 6 significant digits. Between two listed percentiles trainer.clinic.norms "
@@ -179,7 +180,8 @@ def dumps(table: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trainer.clinic.build_norms", description=__doc__.split("\n")[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=f"BDSinfoCOP.txt (default {DEFAULT_SOURCE})")
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
+                        help=f"BDSinfoCOP.txt (default {DEFAULT_SOURCE})")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"the JSON to write (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     try:
