@@ -11,7 +11,9 @@ from games.headless import play_headless
 from games.round import RoundOptions
 from hardware.samples import FORCE_PLATE, WII_BALANCE_BOARD, LoadSample
 from trainer.cli import main
+from trainer.clinic import norms
 from trainer.clinic.mctsib import ratios
+from trainer.clinic.report_values import with_norms
 from trainer.clinic.quiet_stance import QuietStanceTrial
 from trainer.clinic.symmetry import load_shares
 from trainer.cop import cop_to_corners
@@ -48,6 +50,16 @@ def test_a_bds_trial_replayed_as_its_mctsib_condition_gets_the_authors_values(sh
         assert measured["mean_velocity_cm_s"] == pytest.approx(velocity, rel=1e-9), trial
         assert measured["mean_frequency_hz"] == pytest.approx(frequency, rel=1e-9), trial
         assert "mean_velocity_mm_s" in outcome["measures"]["default"]
+        # ... and the percentile those published values have in the shipped table, for her age (33: "young").
+        shown = with_norms("mctsib", result.scores, 33)["conditions"][condition]["norms"]
+        for measure, value in (("sway_area_ellipse95_cm2", area), ("mean_velocity_cm_s", velocity),
+                               ("mean_frequency_hz", frequency)):
+            percentiles, values = norms.row(measure, condition, 33)
+            expected = norms.lookup(measure, condition, 33, value)
+            assert shown[measure]["position"] == expected.position, (trial, measure)
+            assert shown[measure]["outside_5_95"] == (value < values[1] or value > values[-2])
+            if expected.percentile is not None:  # between two knots: numpy's own linear interpolation
+                assert shown[measure]["percentile"] == pytest.approx(np.interp(value, values, percentiles), abs=1e-6)
 
 
 def write_stance(folder, pieces, *, geometry=WII_BALANCE_BOARD, rate_hz=100.0, cop_mm=(0.0, 0.0), left_share=None):

@@ -26,21 +26,21 @@ def with_norms(test: str, scores: dict, age_years: int | None) -> dict:
 def _norms(condition: str, measures: dict, age_years: int | None) -> dict:
     if age_years is None:
         return {"not_given": "no age: give --age, or the patient's year of birth"}
-    try:
-        from trainer.clinic import norms
-    except ImportError:
-        return {"not_given": "the normative table is not part of this version"}
+    from trainer.clinic import norms
+
     found = {}
     for measure in NORM_MEASURES:
         value = measures.get(measure)
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             continue
         try:
-            percentile = norms.percentile_of(measure, condition, age_years, value)
-            found[measure] = {"percentile": percentile,
-                              "outside_5_95": bool(norms.outside_band(measure, condition, age_years, value))}
-        except ValueError as error:
+            result = norms.lookup(measure, condition, age_years, value)
+        except ValueError as error:  # an age outside the table's 18-85 years
             found[measure] = {"not_given": str(error)}
+            continue
+        found[measure] = {"percentile": result.percentile, "position": result.position,
+                          "outside_5_95": bool(result.outside_band), "age_group": result.age_group,
+                          "n_people": result.n_people}
     return found
 
 
@@ -60,9 +60,9 @@ def result_lines(test: str, results: dict, *, valid: bool = True) -> list[str]:
         for measure, value in result.get("measures", {}).get("bds2016", {}).items():
             norm = result.get("norms", {}).get(measure, {})
             where = ""
-            if "percentile" in norm:
-                where = f"  percentile {norm['percentile']:.0f}" + ("  OUTSIDE 5th-95th" if norm["outside_5_95"]
-                                                                     else "")
+            if "position" in norm:
+                where = f"  {norm['position']} ({norm['age_group']})" + ("  OUTSIDE 5th-95th"
+                                                                         if norm["outside_5_95"] else "")
             lines.append(f"    {measure:26s} {_value(value, 4):>8}{where}")
         for key in ("left_pct", "right_pct", "front_pct", "back_pct", "asymmetry_pct"):
             if key in result:
