@@ -197,7 +197,7 @@ def test_a_sharp_pain_check_pauses_the_program_and_says_what_to_do(services):
     today = TodayScreen(services)
     services.stack.push(today)
     assert today.plan.paused and [kind for kind, _ in today.items] == ["check", "diary", "progress", "leaderboard",
-                                                                      "games", "back"]
+                                                                      "games", "clinic", "back"]
     services.extra["drawn_texts"] = []
     surface = pygame.Surface(SIZE)
     today.draw(surface)
@@ -450,3 +450,37 @@ def test_the_rep_counter_and_the_new_profile_form_say_where_you_are(services):
     key(services, pygame.K_RETURN)
     key(services, pygame.K_RETURN)
     assert "there is already a user called 'kiwi'" in said(services)  # refused in words, nothing added
+
+
+def test_a_clinician_runs_the_mctsib_from_the_app_and_sees_the_results_with_percentiles(services, tmp_path):
+    """Enter before each condition (the standard words, large), the board does the rest; the results show each
+    condition's sway path, time held and percentiles, and the test is the patient's session."""
+    from games.screens.clinic import ClinicMenu, TestResultsScreen, TestRunScreen
+
+    with services.store().transaction() as session:
+        records.add_user(session, "kiwi", year_of_birth=1990)
+    services.user = "kiwi"
+    services.extra["today"] = dt.date(2026, 3, 2)
+    menu = ClinicMenu(services)
+    services.stack.push(menu)
+    assert menu.tests[:2] == ["mctsib", "symmetry"] and "Clinic tests" in said(services)
+    key(services, pygame.K_RETURN)
+    screen = services.stack.top
+    assert isinstance(screen, TestRunScreen)
+    for condition in ("eo-firm", "ec-firm", "eo-foam", "ec-foam"):
+        texts = said(services)
+        assert "Read to the patient:" in texts and any("Close your eyes" in t for t in texts) == \
+            condition.startswith("ec"), condition
+        run(services, 1.0)
+        assert screen.round.waiting and screen.round.condition == condition  # nothing starts without the clinician
+        key(services, pygame.K_RETURN)
+        run(services, 31.0)
+    results = services.stack.top
+    assert isinstance(results, TestResultsScreen) and set(results.traces) == {"eo-firm", "ec-firm", "eo-foam",
+                                                                              "ec-foam"}
+    texts = said(services)
+    assert "held 30.0 s" in texts and any("percentile" in t for t in texts)
+    assert any(t.startswith("eo-firm: held 30.0 of 30 s") for t in texts)
+    with services.store().transaction() as session:
+        (row,) = sessions.sessions_of(session, records.get_user(session, "kiwi"))
+        assert (row.kind, row.name, row.status) == ("test", "mctsib", "complete") and row.sample_count > 10000

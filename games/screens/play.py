@@ -120,12 +120,15 @@ class RoundScreen(Screen):
     def enter(self) -> None:
         board = self.services.board
         source = board.source
-        self.folder = new_round_folder(self.services.rounds_dir, self.choice.game)
+        kept_in = self.services.rounds_dir if getattr(self.round, "kind", "game") == "game" else \
+            self.services.rounds_dir.parent / "tests"  # like `balance-trainer test --user`: data folder's tests/
+        self.folder = new_round_folder(kept_in, self.choice.game)
         try:
             self.record = RoundRecord(self.folder, game=self.choice.game, setup=self.round.setup,
                                       options=self.round.options, board_url=getattr(source, "url", ""),
                                       board_identity=getattr(source, "identity", ""), geometry=board.geometry,
-                                      user=self.services.user, db_url=self.services.db_url)
+                                      user=self.services.user, db_url=self.services.db_url,
+                                      kind=getattr(self.round, "kind", "game"))
         except (OSError, StoreError) as error:
             self.write_error, self.record = f"this round is not saved: {error}", None
         board.sample_sink = round_sink(self.round, self.record.sink if self.record else None)

@@ -203,7 +203,8 @@ class ProfileScreen(Screen):
 
 # --- today ---------------------------------------------------------------------------------------------------------
 TODAY_ACTIONS = (("check", "Weekly check"), ("diary", "Diary"), ("progress", "Progress"),
-                 ("leaderboard", "Leaderboard"), ("games", "All games"), ("back", "Back"))
+                 ("leaderboard", "Leaderboard"), ("games", "All games"), ("clinic", "Clinic tests"),
+                 ("back", "Back"))
 
 
 class TodayScreen(Screen):
@@ -304,6 +305,10 @@ class TodayScreen(Screen):
             from games.screens.progress import ProgressScreen
 
             services.stack.push(ProgressScreen(services))
+        elif kind == "clinic":
+            from games.screens.clinic import ClinicMenu
+
+            services.stack.push(ClinicMenu(services))
         elif kind == "games":
             from games.screens.menu import GameMenu
 

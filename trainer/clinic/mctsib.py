@@ -23,6 +23,17 @@ from trainer.recording import Recording
 CONDITIONS = ("eo-firm", "ec-firm", "eo-foam", "ec-foam")
 CONDITION_WORDS = {"eo-firm": "Eyes open, firm surface", "ec-firm": "Eyes closed, firm surface",
                    "eo-foam": "Eyes open, on the foam pad", "ec-foam": "Eyes closed, on the foam pad"}
+# Read to the patient before each condition (the same words every time: a standardised test).
+INSTRUCTIONS = {
+    "eo-firm": "Stand on the board with your feet together and your arms by your sides. Look at the mark ahead. "
+               "Stand as still as you can until I say stop.",
+    "ec-firm": "Feet together, arms by your sides. Close your eyes and stand as still as you can until I say "
+               "stop.",
+    "eo-foam": "Stand on the foam pad with your feet together and your arms by your sides. Look at the mark "
+               "ahead and stand as still as you can until I say stop.",
+    "ec-foam": "On the foam pad, feet together, arms by your sides. Close your eyes and stand as still as you can "
+               "until I say stop.",
+}
 TRIAL_S = (30.0, 60.0)  # the protocol's 30 s, or 60 s to match the normative data's trial length
 RATIO_MEASURES = ("sway_area_ellipse95_cm2", "mean_velocity_cm_s")
 

@@ -1,0 +1,234 @@
+"""The clinic's tests in the app: choose a test, read the standard words to the patient in large type, run each
+condition on the clinician's Enter, then the results with the pictures clinicians expect (docs/clinic.md).
+
+The clinician drives it with the keyboard or the mouse; the patient needs only the board. A test is kept as the
+patient's session of kind "test" (games.round_record, like a game round).
+"""
+from __future__ import annotations
+
+import pygame
+
+from games import style
+from games.screens.cards import GameChoice
+from games.screens.checks import today
+from games.screens.play import RoundScreen
+from games.screens.ui import MARGIN_PX, Screen, Services, clip, is_click, is_confirm
+from trainer.store.database import StoreError
+
+TEST_TITLES = {"mctsib": "mCTSIB: four conditions of quiet stance", "symmetry": "Weight-bearing symmetry",
+               "single-leg-stance": "Single-leg stance", "los": "Limits of Stability",
+               "alternate-step": "Alternate Step Test", "step-test": "Step test (Hill)",
+               "lateral-step-down": "Lateral step-down"}
+THUMB_PX = 230
+
+
+def available_tests() -> list[str]:
+    from games.registry import TESTS
+
+    return [name for name in TEST_TITLES if name in TESTS]
+
+
+def test_choice(name: str) -> GameChoice:
+    return GameChoice(name, name, TEST_TITLES.get(name, name), None, False, (), "single-leg")
+
+
+def patient_age(services: Services) -> int | None:
+    from trainer.store import records
+
+    if not services.user:
+        return None
+    try:
+        with services.store().transaction() as session:
+            year = records.get_user(session, services.user).year_of_birth
+    except StoreError:
+        return None
+    return today(services).year - year if year else None
+
+
+class ClinicMenu(Screen):
+    """The tests this version has, one per row; Enter opens one."""
+
+    def __init__(self, services: Services):
+        super().__init__(services)
+        self.tests = available_tests()
+        self.selected = 0
+        self.trial_s = 30.0  # mCTSIB: 30 s, or 60 s to match the norms (T toggles)
+
+    def rects(self) -> list[pygame.Rect]:
+        row_h = self.font(1.3).get_linesize() + 16
+        return [pygame.Rect(MARGIN_PX, 150 + i * (row_h + 8), self.size[0] - 2 * MARGIN_PX, row_h)
+                for i in range(len(self.tests))]
+
+    def handle(self, event) -> None:
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_UP, pygame.K_DOWN) and self.tests:
+            self.selected = (self.selected + (1 if event.key == pygame.K_DOWN else -1)) % len(self.tests)
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_t:
+            self.trial_s = 60.0 if self.trial_s == 30.0 else 30.0
+        elif is_confirm(event) and self.tests:
+            self.start(self.tests[self.selected])
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.finished = True
+        elif is_click(event):
+            for i, rect in enumerate(self.rects()):
+                if rect.collidepoint(event.pos):
+                    self.selected = i
+                    self.start(self.tests[i])
+
+    def start(self, name: str) -> None:
+        from games.registry import game_class
+        from games.round import RoundOptions
+
+        test_class = game_class(name, kind="test")
+        seconds = self.trial_s if name == "mctsib" else None
+        options = RoundOptions(leg=self.services.settings.leg, weight_kg=self.services.body_weight_kg,
+                               seconds=seconds)
+        test = test_class(self.services.board, options, wait_between=True)
+        self.services.stack.push(TestRunScreen(self.services, test_choice(name), test))
+
+    def draw(self, surface) -> None:
+        surface.fill(style.BACKGROUND)
+        self.title(surface, "Clinic tests")
+        self.text(surface, f"Patient: {self.services.user or 'not named (the results are not kept)'}", 1.0,
+                  style.MUTED, (MARGIN_PX, 100))
+        for i, (name, rect) in enumerate(zip(self.tests, self.rects())):
+            selected = i == self.selected
+            pygame.draw.rect(surface, style.YELLOW if selected else style.PANEL, rect, border_radius=12)
+            label = TEST_TITLES[name] + (f"  ({self.trial_s:.0f} s per condition)" if name == "mctsib" else "")
+            self.text(surface, clip(label, self.font(1.3), rect.width - 30), 1.3,
+                      style.BACKGROUND if selected else style.TEXT, (rect.left + 20, rect.centery), anchor="midleft")
+        self.keys_line(surface, "Up/Down: choose   Enter: start   T: mCTSIB 30 or 60 s   Esc: back")
+
+
+class TestRunScreen(RoundScreen):
+    """A test round: before each condition the standard words, large, and Enter (the clinician) starts it."""
+
+    def handle(self, event) -> None:
+        if getattr(self.round, "waiting", False) and (is_confirm(event) or is_click(event)):
+            self.round.proceed()
+            return
+        super().handle(event)
+
+    def draw(self, surface) -> None:
+        if not getattr(self.round, "waiting", False):
+            super().draw(surface)
+            return
+        from trainer.clinic.mctsib import CONDITION_WORDS, INSTRUCTIONS
+
+        surface.fill(style.BACKGROUND)
+        width, height = self.size
+        condition = self.round.condition
+        self.title(surface, CONDITION_WORDS.get(condition, TEST_TITLES.get(self.choice.game, "")))
+        words = INSTRUCTIONS.get(condition, "Stand on the board as the test asks.")
+        self.text(surface, "Read to the patient:", 1.0, style.MUTED, (MARGIN_PX, 120))
+        self.lines(surface, words, 1.8, style.TEXT, (MARGIN_PX, 170), width - 2 * MARGIN_PX, gap_px=12)
+        self.text(surface, "Enter (or a click) starts this condition", 1.3, style.YELLOW, (MARGIN_PX, height - 90))
+        self.keys_line(surface, "Enter: start   Esc: stop the test (what was done is kept)")
+
+    def _finish(self) -> None:
+        valid = self.services.board.error is None and not self.paused
+        if self.record is not None:
+            scores = self.record.finish(self.round, valid=valid)
+            if self.record.database_error:
+                self.write_error = (f"kept in {self.folder} but not in the database ({self.record.database_error})")
+            self.record = None
+        else:
+            scores = dict(self.round.scores())
+        self.services.board.sample_sink = None
+        self.services.stack.replace(TestResultsScreen(self.services, self.choice.game, scores, valid=valid,
+                                                      folder=self.folder, note=self.write_error))
+
+
+class TestResultsScreen(Screen):
+    """Per condition: time held, the measures with their percentiles, and the sway path with its 95 % ellipse."""
+
+    def __init__(self, services: Services, test: str, scores: dict, *, valid: bool = True, folder=None,
+                 note: str | None = None):
+        from trainer.clinic.report_values import with_norms
+
+        super().__init__(services)
+        self.test = test
+        self.age = patient_age(services)
+        self.results = with_norms(test, scores, self.age)
+        self.valid = valid
+        self.note = note
+        self.traces = condition_traces(folder, self.results) if folder is not None else {}
+
+    def handle(self, event) -> None:
+        if is_confirm(event) or is_click(event) or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.finished = True
+
+    def draw(self, surface) -> None:
+        from trainer.clinic.report_values import result_lines
+
+        surface.fill(style.BACKGROUND)
+        width, height = self.size
+        y = self.title(surface, f"Results: {TEST_TITLES.get(self.test, self.test)}")
+        if not self.valid:
+            y = self.text(surface, "Not valid: the board went away during the test", 1.0, style.BAD,
+                          (MARGIN_PX, y)).bottom + 6
+        conditions = self.results.get("conditions", {})
+        if self.traces:
+            for i, (condition, trace) in enumerate(self.traces.items()):
+                box = pygame.Rect(MARGIN_PX + i * (THUMB_PX + 20), y + 24, THUMB_PX, THUMB_PX)
+                self.draw_thumbnail(surface, box, condition, trace, conditions.get(condition, {}))
+            y += THUMB_PX + 70
+        lines = result_lines(self.test, self.results, valid=self.valid)[1:]
+        font_scale = 0.75
+        for line in lines:
+            if y > height - 70:
+                break
+            y = self.text(surface, clip(line.strip(), self.font(font_scale), width - 2 * MARGIN_PX), font_scale,
+                          style.TEXT if not line.startswith("    ") else style.MUTED,
+                          (MARGIN_PX + (24 if line.startswith("    ") else 0), y)).bottom + 2
+        if self.age is None and self.test == "mctsib":
+            self.text(surface, "No age in the profile: no percentiles", 0.8, style.WARN, (MARGIN_PX, height - 60))
+        if self.note:
+            self.text(surface, clip(self.note, self.font(0.8), width - 2 * MARGIN_PX), 0.8, style.WARN,
+                      (MARGIN_PX, height - 40))
+        self.keys_line(surface, "Enter: back")
+
+    def draw_thumbnail(self, surface, box: pygame.Rect, condition: str, trace, result: dict) -> None:
+        from games.screens.play import trace_layout
+        from trainer.measures.sway import prediction_ellipse_outline
+
+        pygame.draw.rect(surface, style.PANEL, box, border_radius=8)
+        self.text(surface, condition, 0.8, style.TEXT, (box.left, box.top - 4), anchor="bottomleft")
+        x, y = trace
+        cx, cy, scale = trace_layout(trace, box)
+
+        def to_px(xs, ys):
+            return [(box.centerx + (a - cx) * scale, box.centery - (b - cy) * scale) for a, b in zip(xs, ys)]
+
+        step = max(1, len(x) // 800)
+        pygame.draw.lines(surface, style.SKY_BLUE, False, to_px(x[::step], y[::step]), 1)
+        pygame.draw.lines(surface, style.YELLOW, True, to_px(*prediction_ellipse_outline(x, y)), 2)
+        held = result.get("held_s")
+        words = f"held {held:.1f} s" if isinstance(held, (int, float)) else ""
+        if not result.get("completed", True):
+            words += " (not completed)"
+        self.text(surface, words, 0.75, style.TEXT if result.get("completed") else style.WARN,
+                  (box.left, box.bottom + 4))
+
+
+def condition_traces(folder, results: dict) -> dict:
+    """{condition: (cop_x_mm, cop_y_mm)} of each condition's best attempt, from the test's recording folder."""
+    import numpy as np
+
+    from trainer.errors import BalanceTrainerError
+    from trainer.readers.folder import read_folder
+
+    try:
+        recording = read_folder(folder)
+    except (BalanceTrainerError, OSError):
+        return {}
+    traces = {}
+    for condition, result in results.get("conditions", {}).items():
+        attempts = [a for a in result.get("attempts", []) if a.get("held_s")]
+        if not attempts:
+            continue
+        best = max(attempts, key=lambda a: (a.get("stepped_at_s") is None, a["held_s"]))
+        inside = (recording.t_s >= best["start_s"]) & (recording.t_s < best["start_s"] + best["held_s"])
+        inside &= np.isfinite(recording.cop_x_mm)
+        if inside.sum() >= 10:
+            traces[condition] = (recording.cop_x_mm[inside], recording.cop_y_mm[inside])
+    return traces
