@@ -29,7 +29,8 @@ def seed(services) -> None:
     from trainer.store import records, sessions
 
     with services.store().transaction() as session:
-        kiwi = records.add_user(session, "kiwi", affected_side="left", prior_sprains=1, leaderboard=True)
+        kiwi = records.add_user(session, "kiwi", affected_side="left", prior_sprains=1, leaderboard=True,
+                                year_of_birth=1958)
         for week, (left, pain) in enumerate(((5.0, 3), (6.1, 2), (7.4, 2), (7.9, 1))):
             records.add_check(session, kiwi, Check(TODAY - dt.timedelta(weeks=3 - week), left, 11.5, 0, pain, 1,
                                                    56 + week, 62, balance_zone_pct=40.0 + 8 * week))
@@ -54,6 +55,7 @@ def main() -> int:
     from games.app import FIXED_STEP_S
     from games.screens.cards import choice_by_key
     from games.screens.checks import check_form
+    from games.screens.clinic import ClinicMenu
     from games.screens.play import CountdownScreen, RoundScreen
     from games.screens.program import ExerciseTimer, TodayScreen
     from games.screens.standings import LeaderboardScreen
@@ -86,6 +88,16 @@ def main() -> int:
             services.stack.pop()
             services.stack.push(LeaderboardScreen(services))
             shoot(services, surface, "app-leaderboard.png")
+            services.stack.pop()
+            services.stack.push(ClinicMenu(services))
+            services.stack.top.start("mctsib")
+            shoot(services, surface, "app-clinic-instructions.png")
+            for _ in range(4):  # the clinician's Enter, then the condition's 30 s
+                services.stack.top.round.proceed()
+                for _ in range(round(31.0 / FIXED_STEP_S)):
+                    services.stack.top.update(FIXED_STEP_S)
+            shoot(services, surface, "app-clinic-results.png")
+            services.stack.pop()
             services.stack.pop()
             services.stack.push(CountdownScreen(services, choice_by_key("single-leg")))
             while not isinstance(services.stack.top, RoundScreen):

@@ -6,6 +6,7 @@ What each screen says is read from the text it drew (services.extra["drawn_texts
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pygame
@@ -484,3 +485,23 @@ def test_a_clinician_runs_the_mctsib_from_the_app_and_sees_the_results_with_perc
     with services.store().transaction() as session:
         (row,) = sessions.sessions_of(session, records.get_user(session, "kiwi"))
         assert (row.kind, row.name, row.status) == ("test", "mctsib", "complete") and row.sample_count > 10000
+
+
+def test_a_test_stopped_with_esc_keeps_the_conditions_done(services):
+    from games.screens.clinic import ClinicMenu, TestResultsScreen
+
+    with services.store().transaction() as session:
+        records.add_user(session, "kiwi")
+    services.user = "kiwi"
+    services.stack.push(ClinicMenu(services))
+    key(services, pygame.K_RETURN)
+    key(services, pygame.K_RETURN)  # eo-firm
+    run(services, 31.0)
+    key(services, pygame.K_ESCAPE)  # before ec-firm starts
+    run(services, FIXED_STEP_S)
+    results = services.stack.top
+    assert isinstance(results, TestResultsScreen) and list(results.results["conditions"]) == ["eo-firm"]
+    assert "No age in the profile: no percentiles" in said(services)
+    with services.store().transaction() as session:
+        (row,) = sessions.sessions_of(session, records.get_user(session, "kiwi"))
+        assert row.status == "complete" and list(json.loads(row.scores_json)["conditions"]) == ["eo-firm"]

@@ -106,6 +106,9 @@ class TestRunScreen(RoundScreen):
         if getattr(self.round, "waiting", False) and (is_confirm(event) or is_click(event)):
             self.round.proceed()
             return
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.round.finished = True  # stopped: the conditions done so far are scored and kept
+            return
         super().handle(event)
 
     def draw(self, surface) -> None:
