@@ -26,6 +26,7 @@ class RoundResult:
     recording: Path | None
     session_id: int | None = None  # the database's session, when a player was named
     database_error: str | None = None  # why the database did not take the round (it is whole in its folder)
+    device_id: str | None = None  # the board's calibration key, where it has one (a serial plate)
 
 
 def play_headless(game: str, board_url: str, options: RoundOptions, *, out_folder=None,
@@ -64,4 +65,5 @@ def play_headless(game: str, board_url: str, options: RoundOptions, *, out_folde
         source.close()
     return RoundResult(game, game_round.setup, scores, valid, Path(out_folder) if out_folder else None,
                        session_id=record.log.session_id if record and record.log else None,
-                       database_error=record.database_error if record else None)
+                       database_error=record.database_error if record else None,
+                       device_id=getattr(source, "device_id", None))

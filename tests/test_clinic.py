@@ -188,3 +188,19 @@ def test_the_test_command_keeps_the_test_as_the_patients_session(capsys, tmp_pat
 def test_bad_input_is_one_line(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code != 0 and out == "" and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_norms_caveat_names_the_boards_own_accuracy(tmp_path):
+    from trainer.calibration import Calibration, CalibrationStore
+    from trainer.clinic.report_values import board_accuracy
+
+    assert "no calibration record" in board_accuracy(None)
+    assert "not calibrated" in board_accuracy("0a1b")  # an FP1 uid with nothing stored
+    store = CalibrationStore()
+    store.save(Calibration("0a1b", [0.0] * 4, [1e-4] * 4, accuracy={"cop_error_max_mm": 2.34,
+                                                                   "total_load_error_max_kg": 0.051,
+                                                                   "date_utc": "2026-03-01T10:00:00+00:00"}))
+    assert board_accuracy("0a1b") == "board 0a1b: COP within 2.3 mm, load within 0.05 kg (checked 2026-03-01)"
+    shown = with_norms("mctsib", {"conditions": {}}, 40, device_id="0a1b")
+    assert shown["norms_caveat"].endswith("This test: board 0a1b: COP within 2.3 mm, load within 0.05 kg "
+                                          "(checked 2026-03-01).")

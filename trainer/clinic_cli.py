@@ -79,7 +79,7 @@ def command_test(args) -> int:
         raise BalanceTrainerError(str(error)) from None
     from trainer.clinic.report_values import with_norms
 
-    results = with_norms(args.name, result.scores, age)
+    results = with_norms(args.name, result.scores, age, device_id=result.device_id)
     data = {"test": args.name, "valid": result.valid, "age": age, "results": results,
             "session": result.session_id, "recording": str(result.recording) if result.recording else None,
             "database_error": result.database_error}

@@ -151,7 +151,8 @@ class TestResultsScreen(Screen):
         super().__init__(services)
         self.test = test
         self.age = patient_age(services)
-        self.results = with_norms(test, scores, self.age)
+        self.results = with_norms(test, scores, self.age,
+                                  device_id=getattr(services.board.source, "device_id", None))
         self.valid = valid
         self.note = note
         self.traces = condition_traces(folder, self.results) if folder is not None else {}

@@ -10,7 +10,23 @@ NORMS_CAVEAT = ("Percentiles are from the BDS data set (Santos & Duarte 2016): a
                 "this board's accuracy is in its calibration record, and 30-s trials sway less than 60-s ones.")
 
 
-def with_norms(test: str, scores: dict, age_years: int | None) -> dict:
+def board_accuracy(device_id: str | None) -> str:
+    """The board's own accuracy, from its calibration record (`balance-trainer calibrate`), in words."""
+    from trainer.calibration import CalibrationStore
+
+    if not device_id:
+        return "this board has no calibration record here (its accuracy is unknown)"
+    calibration = CalibrationStore().get(device_id)
+    accuracy = calibration.accuracy or {}
+    if not calibration.calibrated:
+        return f"board {device_id} is not calibrated (its accuracy is unknown)"
+    if not accuracy:
+        return f"board {device_id} calibrated {calibration.created_utc[:10]}, its accuracy never checked"
+    return (f"board {device_id}: COP within {accuracy['cop_error_max_mm']:.1f} mm, load within "
+            f"{accuracy['total_load_error_max_kg']:.2f} kg (checked {str(accuracy['date_utc'])[:10]})")
+
+
+def with_norms(test: str, scores: dict, age_years: int | None, *, device_id: str | None = None) -> dict:
     """The scores with, per mCTSIB condition, each bds2016 measure's percentile in its age group and whether it lies
     outside the 5th-95th band (or why there is none: no age, no table, a value beyond the table)."""
     out = copy.deepcopy(scores)
@@ -19,7 +35,7 @@ def with_norms(test: str, scores: dict, age_years: int | None) -> dict:
     for condition, result in out.get("conditions", {}).items():
         measures = result.get("measures", {}).get("bds2016", {})
         result["norms"] = _norms(condition, measures, age_years)
-    out["norms_caveat"] = NORMS_CAVEAT
+    out["norms_caveat"] = f"{NORMS_CAVEAT} This test: {board_accuracy(device_id)}."
     return out
 
 
