@@ -14,6 +14,7 @@ GAMES: dict[str, tuple[str, str]] = {
 TESTS: dict[str, tuple[str, str]] = {
     "mctsib": ("games.clinic.quiet_stance_tests", "MctsibTest"),
     "symmetry": ("games.clinic.quiet_stance_tests", "SymmetryTest"),
+    "single-leg-stance": ("games.clinic.single_leg_stance_test", "SingleLegStanceTest"),
 }
 
 

@@ -30,6 +30,7 @@ class RoundOptions:
     seconds: float | None = None  # round length; None: the game's default for the level
     foam: bool = False  # standing on a foam pad (recorded with the scores; some levels need it)
     seed: int = 1  # cue order for random cues
+    height_cm: float | None = None  # the person's height (clinical tests that need it: los)
 
 
 def round_sink(game_round, record_sink):

@@ -21,6 +21,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _height_cm(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a height in cm") from None
+    if not 50.0 <= value <= 250.0:
+        raise argparse.ArgumentTypeError(f"a height is 50 to 250 cm, not {text}")
+    return value
+
+
 def add_parsers(commands) -> None:
     test = commands.add_parser("test", help="a standardised clinical test (mCTSIB, symmetry ...)")
     test.add_argument("name", choices=ALL_TESTS)
@@ -29,9 +39,14 @@ def add_parsers(commands) -> None:
     test.add_argument("--user", help="the patient (a tracker user: the test is kept as their session)")
     test.add_argument("--db", help="tracker database URL (default: BALANCE_TRAINER_DB, else the data folder's)")
     test.add_argument("--condition", help="mctsib: eo-firm|ec-firm|eo-foam|ec-foam (default: all four in turn)")
-    test.add_argument("--leg", choices=("left", "right"), default="right")
-    test.add_argument("--eyes", choices=("open", "closed"), default="open")
-    test.add_argument("--trial-s", type=_seconds, help="trial length (mctsib: 30, the default, or 60)")
+    test.add_argument("--leg", choices=("left", "right"),
+                      help="single-leg-stance: that leg's conditions only (default: both legs)")
+    test.add_argument("--eyes", choices=("open", "closed"),
+                      help="single-leg-stance: those conditions only (default: eyes open, then closed)")
+    test.add_argument("--trial-s", type=_seconds, help="trial length (mctsib: 30, the default, or 60; "
+                                                       "single-leg-stance: 30, the default, or 45)")
+    test.add_argument("--height-cm", type=_height_cm, help="los: the person's height (default: the patient's "
+                                                           "profile)")
     test.add_argument("--weight-kg", type=float, help="body weight (default: weighed on the board)")
     test.add_argument("--age", type=int, help="age in years for the normative percentiles (default: the "
                                               "patient's year of birth)")
@@ -56,8 +71,10 @@ def command_test(args) -> int:
     board_url = args.board
     if board_url.startswith("replay://") and "speed=" not in board_url:
         board_url += ("&" if "?" in board_url else "?") + "speed=max"  # as `game`: on the recording's own time
-    options = RoundOptions(setup=args.condition, leg=args.leg, eyes=args.eyes, weight_kg=args.weight_kg,
-                           seconds=args.trial_s)
+    setup = args.condition
+    if setup is None and hasattr(test_class, "setup_for"):  # a test whose --leg/--eyes choose its conditions
+        setup = test_class.setup_for(args.leg, args.eyes)
+    height_cm = args.height_cm
     age = args.age
     out_folder = args.out
     if args.user:
@@ -65,13 +82,20 @@ def command_test(args) -> int:
 
         _check_user_exists(args.db, args.user)
         age = age if age is not None else _age_of(args.db, args.user)
+        if height_cm is None:
+            height_cm = _height_of(args.db, args.user)
         if out_folder is None:
             from games.screens.history import new_round_folder
             from trainer.calibration import data_dir
 
             out_folder = new_round_folder(data_dir() / "tests", args.name)
-    n_conditions = 1 if args.condition else len(test_class.conditions or (None,))
-    longest_s = n_conditions * (args.trial_s or test_class.default_trial_s) * 3
+    options = RoundOptions(setup=setup, leg=args.leg or "right", eyes=args.eyes or "open",
+                           weight_kg=args.weight_kg, seconds=args.trial_s, height_cm=height_cm)
+    if hasattr(test_class, "longest_s"):
+        longest_s = test_class.longest_s(setup, args.trial_s)
+    else:
+        n_conditions = 1 if args.condition else len(test_class.conditions or (None,))
+        longest_s = n_conditions * (args.trial_s or test_class.default_trial_s) * 3
     try:
         result = play_headless(args.name, board_url, options, out_folder=out_folder, user=args.user,
                                db_url=args.db, kind="test", max_seconds=longest_s)
@@ -109,6 +133,14 @@ def _age_of(db_url, name: str) -> int | None:
     with open_store(db_url) as store, store.transaction() as session:
         year = get_user(session, name).year_of_birth
     return _dt.date.today().year - year if year else None
+
+
+def _height_of(db_url, name: str) -> float | None:
+    from trainer.store import open_store
+    from trainer.store.records import get_user
+
+    with open_store(db_url) as store, store.transaction() as session:
+        return get_user(session, name).height_cm
 
 
 COMMANDS = {"test": command_test}

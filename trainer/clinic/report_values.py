@@ -68,6 +68,8 @@ def _value(number, digits: int = 3) -> str:
 
 def result_lines(test: str, results: dict, *, valid: bool = True) -> list[str]:
     lines = [f"{test}{'' if valid else ' - NOT VALID (the board went away)'}"]
+    if test in PROTOCOL_LINES:
+        return lines + PROTOCOL_LINES[test](results)
     for condition, result in results.get("conditions", {}).items():
         attempts = ", ".join(f"{a['held_s']:.1f} s" for a in result.get("attempts", []))
         lines.append(f"  {condition}: held {result.get('held_s', 0):.1f} of {result.get('trial_s', 0):g} s"
@@ -89,3 +91,55 @@ def result_lines(test: str, results: dict, *, valid: bool = True) -> list[str]:
     if "norms_caveat" in results:
         lines.append(f"  note: {results['norms_caveat']}")
     return lines
+
+
+# --- single-leg stance and limits of stability: docs/clinic.md ------------------------------------------------------
+SWAY_LINE_MEASURES = ("mean_velocity_mm_s", "sway_area_ellipse95_mm2", "rms_ml_mm", "rms_ap_mm")
+
+
+def _single_leg_lines(results: dict) -> list[str]:
+    lines = []
+    for condition, result in results.get("conditions", {}).items():
+        attempts = ", ".join(f"{a['held_s']:.1f} s" + (f" ({a['cause']})" if a.get("cause") else "")
+                             for a in result.get("attempts", []))
+        lines.append(f"  {condition}: held {result.get('held_s', 0):.1f} of {result.get('trial_s', 0):g} s"
+                     f"{'' if result.get('completed') else ' (not completed)'}"
+                     + (f"  attempts: {attempts}" if attempts else "")
+                     + (f"  false starts: {result['false_starts']}" if result.get("false_starts") else ""))
+        sway = result.get("measures", {}).get("default", {})
+        if "not_measured" in sway:
+            lines.append(f"    sway not measured: {sway['not_measured']}")
+        for measure in SWAY_LINE_MEASURES:
+            if measure in sway:
+                lines.append(f"    {measure:26s} {_value(sway[measure], 4):>8}")
+    for name, value in results.get("differences", {}).items():
+        if value is not None:
+            lines.append(f"  {name:44s} {value:+.1f}")
+    return lines
+
+
+def _los_lines(results: dict) -> list[str]:
+    limits = results.get("limits_mm", {})
+    lines = [f"  height {_value(results.get('height_cm'), 4)} cm, centre of mass at "
+             f"{_value(results.get('com_height_mm'), 4)} mm; limits (mm): "
+             + ", ".join(f"{d} {limit:.0f}" for d, limit in limits.items())]
+    lines.append(f"  {'dir':4s}{'RT s':>7}{'MVL mm/s':>10}{'EPE %':>8}{'MXE %':>8}{'DCL %':>8}")
+    for direction, result in results.get("directions", {}).items():
+        lines.append(f"  {direction:4s}{_value(result.get('reaction_time_s'), 3):>7}"
+                     f"{_value(result.get('movement_velocity_mm_s'), 3):>10}"
+                     f"{_value(result.get('endpoint_excursion_pct'), 3):>8}"
+                     f"{_value(result.get('max_excursion_pct'), 3):>8}"
+                     f"{_value(result.get('directional_control_pct'), 3):>8}"
+                     + ("  (stepped)" if result.get("stepped") else "")
+                     + ("  (not reached the data)" if result.get("no_data") else ""))
+    composite = results.get("composite", {})
+    if composite:
+        lines.append(f"  {'all':4s}{_value(composite.get('reaction_time_s'), 3):>7}"
+                     f"{_value(composite.get('movement_velocity_mm_s'), 3):>10}"
+                     f"{_value(composite.get('endpoint_excursion_pct'), 3):>8}"
+                     f"{_value(composite.get('max_excursion_pct'), 3):>8}"
+                     f"{_value(composite.get('directional_control_pct'), 3):>8}")
+    return lines
+
+
+PROTOCOL_LINES = {"single-leg-stance": _single_leg_lines, "los": _los_lines}
