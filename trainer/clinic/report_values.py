@@ -70,6 +70,8 @@ def result_lines(test: str, results: dict, *, valid: bool = True) -> list[str]:
     lines = [f"{test}{'' if valid else ' - NOT VALID (the board went away)'}"]
     if test in PROTOCOL_LINES:
         return lines + PROTOCOL_LINES[test](results)
+    if test in STEPPING_LINES:
+        return lines + STEPPING_LINES[test](results)
     for condition, result in results.get("conditions", {}).items():
         attempts = ", ".join(f"{a['held_s']:.1f} s" for a in result.get("attempts", []))
         lines.append(f"  {condition}: held {result.get('held_s', 0):.1f} of {result.get('trial_s', 0):g} s"
@@ -91,6 +93,50 @@ def result_lines(test: str, results: dict, *, valid: bool = True) -> list[str]:
     if "norms_caveat" in results:
         lines.append(f"  note: {results['norms_caveat']}")
     return lines
+
+
+# --- the stepping tests (Alternate Step Test, Hill step test, lateral step-down): docs/clinic.md ------------------
+def _ast_lines(results: dict) -> list[str]:
+    lines = []
+    reference = results.get("reference", {})
+    for condition, result in results.get("conditions", {}).items():
+        if not result.get("completed"):
+            lines.append(f"  {condition}: not completed: {result.get('placements', 0)} of 8 placements")
+            continue
+        lines.append(f"  {condition}: {_value(result['time_s'], 3)} s from the first placement to the eighth; "
+                     f"{_value(result['time_from_go_s'], 3)} s from go (first foot {result.get('first_foot')})")
+        if result.get("wrong_placements"):
+            lines.append(f"    wrong placements (not counted): {result['wrong_placements']}")
+        cut_off = reference.get("cut_off_s")
+        if cut_off is not None:
+            side = "at or above" if result["time_from_go_s"] >= cut_off else "below"
+            lines.append(f"    {side} the cut-off of {cut_off:g} s from go (unchecked)")
+    if reference:
+        lines.append(f"  note: cut-off: {reference.get('cut_off_source')}")
+        lines.append(f"  note: MDC {reference.get('mdc_s'):g} s: {reference.get('mdc_source')}")
+    return lines
+
+
+def _hill_lines(results: dict) -> list[str]:
+    lines = []
+    for leg, result in results.get("conditions", {}).items():
+        lines.append(f"  {leg}: {result.get('steps', 0)} steps in {result.get('test_s', 15.0):g} s"
+                     + (" (cut short)" if result.get("cut_short") else ""))
+        if result.get("wrong_placements"):
+            lines.append(f"    placements by the other foot or across the middle (not counted): "
+                         f"{result['wrong_placements']}")
+    difference = results.get("difference", {}).get("steps_left_minus_right")
+    if difference is not None:
+        lines.append(f"  left - right: {difference:+d} steps")
+    reference = results.get("reference", {})
+    if reference:
+        lines.append(f"  note: cut-offs {reference.get('cut_off_affected')} (affected side) and "
+                     f"{reference.get('cut_off_unaffected')} (unaffected side): {reference.get('cut_off_source')}")
+        lines.append(f"  note: MDC: {reference.get('mdc_source')}")
+    return lines
+
+
+STEPPING_LINES = {"alternate-step": _ast_lines, "step-test": _hill_lines}
 
 
 # --- single-leg stance and limits of stability: docs/clinic.md ------------------------------------------------------
