@@ -28,6 +28,8 @@ def add_parsers(commands) -> None:
 
     report = commands.add_parser("report", help="a clinician's summary of one user as a PDF")
     report.add_argument("--user", required=True)
+    report.add_argument("--test", metavar="SESSION",
+                        help="instead: the report of this clinical test session of the user (its number or uid)")
     report.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced if it exists)")
     report.add_argument("--rounds", type=int, default=20, help="how many recent rounds to list (default 20)")
     _common(report)
@@ -134,6 +136,10 @@ def counting_days(rounds) -> set:
 def command_report(args) -> int:
     import time
 
+    if args.test is not None:
+        from trainer.test_report import command_test_report
+
+        return command_test_report(args)
     from trainer.plots import writable_target
     from trainer.report import gather, write_report
     from trainer.store import records

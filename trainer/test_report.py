@@ -1,0 +1,603 @@
+"""The clinician's PDF of one clinical test session (docs/clinic.md, "Reports"):
+`balance-trainer report --user NAME --test SESSION --out FILE.pdf`.
+
+A4 pages, text as text (as trainer.report): the header (pseudonym, the age group used for the norms, the test, its
+date and time, the board and its calibration record, validity); per protocol what clinicians expect to see:
+
+- mCTSIB: a statokinesigram per condition (the best attempt's COP path from the session's raw samples, mm, equal
+  axes, one scale for every panel, with the 95 % prediction ellipse drawn by
+  `trainer.measures.sway.prediction_ellipse_outline`), the time held and the attempts, the three bds2016 measures
+  with their percentile in words and the 5th-95th flag (`trainer.clinic.report_values.with_norms`), the Romberg and
+  foam/firm ratios, and the norms' caveat;
+- symmetry: the left/right and front/back shares;
+- any other test: a table of its numbers per condition, read from its scores as they are (no key is assumed);
+
+then the change since the previous test of the same name for that patient, condition by condition, with "real
+change" only where a minimal detectable change is documented (`MDC`; none is for the mCTSIB's measures: "no MDC
+known"). Every page ends with the same footer: not a diagnosis.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainer.errors import BalanceTrainerError
+from trainer.report import A4_IN, BODY_PT, MARGIN_IN, SMALL_PT, TITLE_PT, _Pages
+
+FOOTER = ("Made by balance-trainer from a clinical test on a balance board. It is not a diagnosis: read it with "
+          "the person and their clinician.")
+TEST_TITLES = {"mctsib": "mCTSIB (modified Clinical Test of Sensory Interaction on Balance)",
+               "symmetry": "Weight-bearing symmetry", "single-leg-stance": "Single-leg stance",
+               "los": "Limits of Stability", "alternate-step": "Alternate Step Test", "step-test": "Step test",
+               "lateral-step-down": "Lateral step-down"}
+MEASURE_WORDS = {"held_s": ("time held", "s")}
+NORM_WORDS = {"sway_area_ellipse95_cm2": ("95 % ellipse area", "cm²"), "mean_velocity_cm_s": ("mean velocity", "cm/s"),
+              "mean_frequency_hz": ("mean frequency", "Hz")}
+RATIO_WORDS = {"romberg_firm": "Romberg quotient, firm (eyes closed / open)",
+               "romberg_foam": "Romberg quotient, foam (eyes closed / open)",
+               "foam_firm_eo": "foam / firm, eyes open", "foam_firm_ec": "foam / firm, eyes closed"}
+SYMMETRY_ROWS = (("left_pct", "left"), ("right_pct", "right"), ("front_pct", "front"), ("back_pct", "back"),
+                 ("asymmetry_pct", "asymmetry |left - right|"))
+# What the change section compares, per test; any other test: the numbers its two results share.
+CHANGE_KEYS = {"mctsib": ("held_s", "sway_area_ellipse95_cm2", "mean_velocity_cm_s", "mean_frequency_hz"),
+               "symmetry": ("left_pct", "front_pct", "asymmetry_pct")}
+# Minimal detectable changes documented in this repository, by (test, measure): (MDC, unit, source). None is for
+# the mCTSIB's bds2016 measures or its time held, nor for the symmetry shares; a test's protocol adds its own here
+# when its docs give one with a source. Without an entry a change is shown as "no MDC known", never flagged.
+MDC: dict[tuple[str, str], tuple[float, str, str]] = {}
+# Numbers of a condition that are bookkeeping, not results (not listed in the generic table or compared).
+GAP_IN = 0.75  # between two rows of statokinesigrams: the upper one's axis label, the lower one's title
+NOT_RESULTS = {"trial_s", "samples", "start_s", "stepped_at_s", "body_weight_kg", "mean_load_kg"}
+
+
+@dataclass
+class Panel:
+    """One statokinesigram: the path drawn and its ellipse (what the tests and the README check)."""
+
+    condition: str
+    x_mm: object
+    y_mm: object
+    ellipse: tuple | None  # (x, y) outline
+    ellipse_area_cm2: float | None
+    note: str = ""
+
+
+@dataclass
+class TestReportData:
+    name: str  # the patient's pseudonym (the page header)
+    session_id: int
+    test: str
+    setup: str | None
+    started_utc: str
+    status: str
+    valid: bool | None
+    age_years: int | None
+    age_line: str
+    board_url: str
+    board_identity: str
+    calibration_lines: list[str]
+    scores: dict  # with the norms added (mCTSIB)
+    panels: list[Panel]
+    changes: list[dict]  # condition, measure, before, now, change, unit, mdc words, flag, previous session/date
+    previous: dict  # condition -> {"id", "started_utc"} of the test it is compared with
+    generated_utc: str
+    drawn: dict = field(default_factory=dict)
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+def _age_at(user, started_utc: str) -> int | None:
+    year = getattr(user, "year_of_birth", None)
+    return int(started_utc[:4]) - int(year) if year else None
+
+
+def _age_line(test: str, age: int | None) -> str:
+    if age is None:
+        return "no year of birth in the profile: no age group, no percentiles"
+    from trainer.clinic import norms
+
+    try:
+        group = norms.age_group(age)
+    except ValueError:
+        return f"{age} years: outside the BDS norms (18 to under 86 years), no percentiles"
+    words = f"{group['name']} adults, {group['age_min_years']}-{group['age_below_years'] - 1} years, of the BDS norms"
+    return f"{age} years at the test: {words}" if test == "mctsib" else f"{age} years at the test"
+
+
+def calibration_record(identity: str):
+    """The calibration stored on this computer for the session's board: the record whose device id is the board's
+    identity (`calibrate` stores a board by its identity), or the FP1 plate's uid within it; None when none."""
+    from trainer.calibration import CalibrationStore
+
+    records = CalibrationStore().all()
+    for record in records:
+        if record.device_id and record.device_id == identity:
+            return record
+    for record in records:
+        uid = record.device_id
+        if uid and re.search(rf"\buid {re.escape(uid)}\b", identity or ""):
+            return record
+    return None
+
+
+def calibration_lines(record, started_utc: str) -> list[str]:
+    """The calibration record in words: when it was made and its last accuracy check, or why the accuracy is
+    unknown."""
+    if record is None or not record.calibrated:
+        return ["no calibration record: the board's accuracy is unknown"]
+    lines = [f"calibration record of {record.device_id}: made {record.created_utc[:10]}"]
+    accuracy = record.accuracy or {}
+    try:
+        checked = (f"accuracy check {str(accuracy['date_utc'])[:10]}"
+                   + (f" with {accuracy['mass_kg']:g} kg" if "mass_kg" in accuracy else "")
+                   + f": COP within {accuracy['cop_error_max_mm']:.1f} mm"
+                   + (f" (mean {accuracy['cop_error_mean_mm']:.1f} mm)" if "cop_error_mean_mm" in accuracy else "")
+                   + f", load within {accuracy['total_load_error_max_kg']:.2f} kg")
+    except (KeyError, TypeError, ValueError):
+        lines.append("no complete accuracy check in it: the board's accuracy is unknown")
+        return lines
+    lines.append(checked)
+    if str(accuracy["date_utc"])[:19] > started_utc[:19]:
+        lines.append("(the check is later than this test: it describes the board since then)")
+    return lines
+
+
+def _sample_table(text: str):
+    """(t_s, cop_x_mm, cop_y_mm) arrays from a samples.csv's text (empty cells as NaN)."""
+    import numpy as np
+
+    table = np.genfromtxt(io.StringIO(text), delimiter=",", skip_header=1, usecols=(0, 11, 12), dtype=float,
+                          ndmin=2)
+    if table.size == 0:
+        return np.empty(0), np.empty(0), np.empty(0)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def best_attempt(result: dict) -> dict | None:
+    """The attempt the condition's result is from: the completed one, else the one held longest (the first of
+    equals), as trainer.clinic.quiet_stance.QuietStanceTrial.best chooses it."""
+    attempts = result.get("attempts") or []
+    trial_s = float(result.get("trial_s") or 0.0)
+
+    def completed(a):
+        return a.get("stepped_at_s") is None and abs(float(a.get("held_s", 0.0)) - trial_s) < 1e-6
+
+    return max(attempts, key=lambda a: (completed(a), float(a.get("held_s", 0.0))), default=None)
+
+
+def best_attempt_path(samples, result: dict):
+    """The best attempt's COP path (x, y in mm, NaNs dropped) from the session's samples: those with
+    start_s <= t < start_s + held_s, the attempt's own window."""
+    import numpy as np
+
+    t, x, y = samples
+    attempt = best_attempt(result)
+    if attempt is None or attempt.get("start_s") is None:
+        return np.empty(0), np.empty(0)
+    start = float(attempt["start_s"])
+    end = start + float(attempt["held_s"])
+    keep = (t >= start - 1e-7) & (t < end - 1e-7) & np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
+def _panels(scores: dict, samples) -> list[Panel]:
+    from trainer.measures.sway import prediction_ellipse, prediction_ellipse_outline
+
+    panels = []
+    for condition, result in scores.get("conditions", {}).items():
+        x, y = best_attempt_path(samples, result)
+        if len(x) < 3:
+            panels.append(Panel(condition, x, y, None, None, "no samples of this condition to draw"))
+            continue
+        outline = prediction_ellipse_outline(x, y, 0.95, n_points=180)
+        panels.append(Panel(condition, x, y, outline, prediction_ellipse(x, y, 0.95)[0] / 100.0))
+    return panels
+
+
+def _numbers(result: dict) -> dict[str, float]:
+    """A condition's numbers: its own scalar numbers, and those of its measures (mCTSIB: bds2016 first)."""
+    out = {}
+    for key, value in result.items():
+        if isinstance(value, bool) or key in NOT_RESULTS:
+            continue
+        if isinstance(value, (int, float)):
+            out[key] = float(value)
+    for profile in ("bds2016", "default"):
+        for key, value in (result.get("measures", {}).get(profile, {}) or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in out:
+                out[key] = float(value)
+    return out
+
+
+def _unit(measure: str) -> str:
+    if measure in NORM_WORDS:
+        return NORM_WORDS[measure][1]
+    for suffix, unit in (("_pct", "%"), ("_s", "s"), ("_mm", "mm"), ("_cm2", "cm²"), ("_cm", "cm"), ("_kg", "kg"),
+                         ("_hz", "Hz"), ("_deg", "°")):
+        if measure.endswith(suffix):
+            return unit
+    return ""
+
+
+def changes_since(test: str, scores: dict, earlier: list[tuple[int, str, dict]],
+                  mdc: dict | None = None) -> tuple[list[dict], dict]:
+    """Per condition, the change from the latest earlier test that has that condition with the same trial length
+    (earlier: (id, started_utc, scores), oldest first). A change is a "real change" only where an MDC is known for
+    (test, measure)."""
+    mdc = MDC if mdc is None else mdc
+    rows, previous = [], {}
+    for condition, result in scores.get("conditions", {}).items():
+        # Like with like: the measures depend on the trial's length (an mCTSIB of 30 s or 60 s).
+        before = next(((sid, when, s["conditions"][condition]) for sid, when, s in reversed(earlier)
+                       if condition in s.get("conditions", {})
+                       and s["conditions"][condition].get("trial_s") == result.get("trial_s")), None)
+        if before is None:
+            continue
+        sid, when, old = before
+        previous[condition] = {"id": sid, "started_utc": when}
+        now_numbers, old_numbers = _numbers(result), _numbers(old)
+        keys = CHANGE_KEYS.get(test) or [k for k in now_numbers if k in old_numbers]
+        for measure in keys:
+            if measure not in now_numbers or measure not in old_numbers:
+                continue
+            a, b = old_numbers[measure], now_numbers[measure]
+            if not (math.isfinite(a) and math.isfinite(b)):
+                continue
+            change = b - a
+            known = mdc.get((test, measure))
+            if known is None:
+                words, flag = "no MDC known", ""
+            else:
+                words = f"MDC {known[0]:g} {known[1]}".strip()
+                flag = "real change" if abs(change) >= known[0] else "within the MDC"
+            rows.append({"condition": condition, "measure": measure, "before": a, "now": b, "change": change,
+                         "unit": _unit(measure), "mdc": words, "flag": flag, "previous_id": sid,
+                         "previous_utc": when})
+    return rows, previous
+
+
+def gather_test(session, user_name: str, session_ref: str) -> TestReportData:
+    """Everything one test's report shows. One clear BalanceTrainerError for an unknown session, one that is not a
+    test, one of another user, one without results."""
+    from trainer.clinic.report_values import with_norms
+    from trainer.store import records, sessions
+
+    user = records.get_user(session, user_name)
+    row = sessions.get_session(session, session_ref)
+    if row.user_id != user.id:
+        raise BalanceTrainerError(f"session {session_ref} is not a session of '{user_name}' (see "
+                                  f"'balance-trainer session list --user {user_name}')")
+    if row.kind != "test":
+        raise BalanceTrainerError(f"session {session_ref} is a {row.kind} ({row.name}), not a test: a test report is "
+                                  "of a session of kind 'test' ('balance-trainer test NAME --user ...')")
+    raw_scores = json.loads(row.scores_json or "{}")
+    if not raw_scores:
+        raise BalanceTrainerError(f"session {session_ref} ({row.name}) has no results: it is {row.status}")
+    age = _age_at(user, row.started_utc)
+    record = calibration_record(row.board_identity or "")
+    scores = with_norms(row.name, raw_scores, age, device_id=record.device_id if record is not None else None)
+    panels = _panels(scores, _sample_table(sessions.samples_csv(session, row))) if row.name == "mctsib" else []
+    earlier = [(r.id, r.started_utc, json.loads(r.scores_json or "{}"))
+               for r in sessions.sessions_of(session, user, name=row.name)
+               if r.kind == "test" and r.id != row.id and r.status in ("complete", "imported") and r.valid is not False
+               and (r.started_utc, r.id) < (row.started_utc, row.id)]
+    changes, previous = changes_since(row.name, scores, earlier)
+    return TestReportData(
+        name=user.name, session_id=row.id, test=row.name, setup=row.setup, started_utc=row.started_utc,
+        status=row.status, valid=row.valid, age_years=age, age_line=_age_line(row.name, age),
+        board_url=row.board_url or "", board_identity=row.board_identity or "",
+        calibration_lines=calibration_lines(record, row.started_utc),
+        scores=scores, panels=panels, changes=changes, previous=previous,
+        generated_utc=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+# --- drawing ------------------------------------------------------------------------------------------------------
+class _TestPages(_Pages):
+    """The program report's page filler with this report's footer."""
+
+    def finish(self):
+        if self.fig is not None:
+            import textwrap
+
+            from trainer.report import WRAP
+
+            self.fig.text(MARGIN_IN / A4_IN[0], 0.35 / A4_IN[1], "\n".join(textwrap.wrap(FOOTER, WRAP[SMALL_PT])),
+                          ha="left", va="bottom", fontsize=SMALL_PT, style="italic", color="#333333")
+            self.pdf.savefig(self.fig)
+            self.fig = None
+
+
+def _fmt(value, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _when(started_utc: str) -> str:
+    try:
+        moment = _dt.datetime.fromisoformat(started_utc)
+    except ValueError:
+        return started_utc
+    return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def write_test_report(path: Path, data: TestReportData) -> int:
+    """Write the PDF atomically; returns the number of pages."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from trainer.plots import write_atomically
+
+    pages_written = []
+
+    def write(tmp):
+        with matplotlib.rc_context({"pdf.fonttype": 42, "font.size": BODY_PT}), \
+                PdfPages(tmp, metadata={"Title": f"balance-trainer test report: {data.name}, {data.test}",
+                                        "Creator": "balance-trainer"}) as pdf:
+            pages_written.append(render_test_pages(pdf, data))
+
+    write_atomically(Path(path), write)
+    return pages_written[0]
+
+
+def render_test_pages(sink, data: TestReportData) -> int:
+    """Draw every page into sink.savefig(figure) (PdfPages, or docs/make_test_report_image.py's PNG writer)."""
+    pages = _TestPages(sink, data)
+    _header(pages, data)
+    if data.test == "mctsib":
+        _statokinesigrams(pages, data)
+        _mctsib_results(pages, data)
+    elif data.test == "symmetry":
+        _symmetry_results(pages, data)
+    else:
+        _generic_results(pages, data)
+    _changes(pages, data)
+    pages.finish()
+    return pages.count
+
+
+def _header(pages: _TestPages, data: TestReportData) -> None:
+    pages.new_page()
+    title = TEST_TITLES.get(data.test, data.test)
+    pages.line(f"Test report: {data.test} for {data.name}", TITLE_PT, fontweight="bold")
+    pages.para(title)
+    pages.para(f"Pseudonym: {data.name}     Age: {data.age_line}")
+    conditions = ", ".join(data.scores.get("conditions", {})) or "-"
+    pages.line(f"Test: {data.test}, session {data.session_id}     Date: {_when(data.started_utc)}")
+    pages.para(f"Conditions: {conditions}")
+    valid = {True: "valid", False: "NOT VALID (the board went away during the test)", None: "validity not recorded"}
+    notes = [c for c, r in data.scores.get("conditions", {}).items() if r.get("cut_short")]
+    pages.line(f"Validity: {valid[data.valid]}; status {data.status}"
+               + (f"; cut short: {', '.join(notes)}" if notes else ""),
+               fontweight="bold" if data.valid is False or notes else "normal")
+    pages.para(f"Board: {data.board_url or 'not recorded'}", SMALL_PT)
+    pages.para(f"Board identity: {data.board_identity or 'not recorded'}", SMALL_PT)
+    for text in data.calibration_lines:
+        pages.para(f"Calibration: {text}" if text is data.calibration_lines[0] else text, SMALL_PT, indent="    ")
+    pages.line(f"Generated: {data.generated_utc}", SMALL_PT, color="#555555")
+
+
+def _statokinesigrams(pages: _TestPages, data: TestReportData) -> None:
+    import numpy as np
+
+    from trainer.clinic.mctsib import CONDITION_WORDS
+    from trainer.plots import BLUE, VERMILLION
+
+    drawable = [p for p in data.panels if p.ellipse is not None]
+    pages.heading("Statokinesigrams: COP path and 95 % prediction ellipse")
+    if not drawable:
+        pages.para("No condition has samples to draw.")
+        return
+    n = len(drawable)
+    cols = 1 if n == 1 else 2
+    rows = math.ceil(n / cols)
+    caption_in = 0.6
+    room = pages.y - (MARGIN_IN + 0.5) - caption_in - 0.4
+    panel_in = min(3.35 if n > 1 else 4.2, room / rows - GAP_IN)
+    if panel_in < 2.4:  # too little room left on this page: a new one
+        pages.new_page()
+        room = pages.y - (MARGIN_IN + 0.5) - caption_in - 0.4
+        panel_in = min(3.35 if n > 1 else 4.2, room / rows - GAP_IN)
+    fig = pages.fig
+    # One scale for every panel, each centred on its own mean COP: the spread compares across conditions.
+    half = max(max(np.ptp(p.ellipse[0]), np.ptp(p.ellipse[1]), np.ptp(p.x_mm), np.ptp(p.y_mm)) for p in drawable)
+    half = max(1.0, 0.55 * half)
+    width_in = A4_IN[0] - 2 * MARGIN_IN
+    top = pages.y - 0.4
+    drawn = []
+    for i, panel in enumerate(drawable):
+        r, c = divmod(i, cols)
+        left_in = MARGIN_IN + 0.55 + c * (width_in / cols)
+        bottom_in = top - (r + 1) * (panel_in + GAP_IN) + GAP_IN
+        size = min(panel_in, width_in / cols - 0.75)
+        ax = fig.add_axes((left_in / A4_IN[0], bottom_in / A4_IN[1], size / A4_IN[0], size / A4_IN[1]))
+        cx, cy = float(np.mean(panel.x_mm)), float(np.mean(panel.y_mm))
+        ax.plot(panel.x_mm, panel.y_mm, color=BLUE, linewidth=0.6, alpha=0.85)
+        ex, ey = panel.ellipse
+        ax.plot(np.append(ex, ex[0]), np.append(ey, ey[0]), color=VERMILLION, linewidth=1.8, linestyle="--")
+        ax.set_xlim(cx - half, cx + half)
+        ax.set_ylim(cy - half, cy + half)
+        ax.set_aspect("equal", adjustable="box")
+        ax.grid(True, color="#dddddd", linewidth=0.6)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("left - right (mm)", fontsize=7.5)
+        ax.set_ylabel("back - front (mm)", fontsize=7.5)
+        result = data.scores["conditions"].get(panel.condition, {})
+        ax.set_title(f"{panel.condition}: {CONDITION_WORDS.get(panel.condition, '')}\n"
+                     f"held {result.get('held_s', 0):.1f} of {result.get('trial_s', 0):g} s, ellipse "
+                     f"{panel.ellipse_area_cm2:.3g} cm²", fontsize=8, loc="left")
+        drawn.append({"condition": panel.condition, "points": len(panel.x_mm), "ellipse_area_cm2":
+                      panel.ellipse_area_cm2, "half_range_mm": half})
+    data.drawn["statokinesigrams"] = drawn
+    pages.y = top - rows * (panel_in + GAP_IN) - 0.1
+    pages.para(f"Blue: the COP path of the attempt the results are from; dashed: its 95 % prediction ellipse. Every "
+               f"panel has the same scale ({2 * half:.0f} mm across), centred on that condition's mean COP.",
+               SMALL_PT)
+    missing = [p.condition for p in data.panels if p.ellipse is None]
+    if missing:
+        pages.para(f"Not drawn (too few samples): {', '.join(missing)}", SMALL_PT)
+
+
+def _attempts_text(result: dict) -> str:
+    parts = []
+    for attempt in result.get("attempts", []):
+        text = f"{attempt.get('held_s', 0):.1f} s"
+        if attempt.get("stepped_at_s") is not None:
+            text += " (step)"
+        parts.append(text)
+    return ", ".join(parts) or "-"
+
+
+def _mctsib_results(pages: _TestPages, data: TestReportData) -> None:
+    from trainer.clinic import norms as norms_table
+
+    conditions = data.scores.get("conditions", {})
+    pages.heading("Time held and attempts")
+    pages.table(["condition", "held (s)", "of (s)", "completed", "attempts (time held)"],
+                [[c, f"{r.get('held_s', 0):.1f}", f"{r.get('trial_s', 0):g}", "yes" if r.get("completed") else "NO",
+                  _attempts_text(r)] for c, r in conditions.items()], size=SMALL_PT)
+    pages.heading("Sway measures (bds2016) and normative percentiles")
+    rows = []
+    for condition, result in conditions.items():
+        measures = result.get("measures", {}).get("bds2016", {})
+        norm = result.get("norms", {})
+        if "not_measured" in measures:
+            rows.append([condition, "not measured", "", "", measures["not_measured"][:60]])
+            continue
+        for measure, (words, unit) in NORM_WORDS.items():
+            value = measures.get(measure)
+            found = norm.get(measure, {}) if isinstance(norm, dict) else {}
+            if "position" in found:
+                where = f"{found['position']} ({found['age_group']}, n {found['n_people']})"
+                band = "OUTSIDE 5th-95th" if found["outside_5_95"] else "within 5th-95th"
+            else:
+                where = found.get("not_given") or norm.get("not_given") or "no percentile"
+                where, band = where[:48], ""
+            rows.append([condition, words, f"{_fmt(value)} {unit}", where, band])
+    pages.table(["condition", "measure", "value", "percentile (age group, n people)", "5th-95th"], rows,
+                size=SMALL_PT)
+    directions = [f"{NORM_WORDS[m][0]}: a high percentile is more sway" for m in NORM_WORDS
+                  if norms_table.higher_is_worse(m)]
+    pages.para("Reading: " + "; ".join(directions) + "; the mean frequency has no better or worse direction on "
+               "its own. A low percentile of area or velocity is not a problem to flag.", SMALL_PT)
+
+    pages.heading("Ratios")
+    ratios = {k: v for k, v in (data.scores.get("ratios") or {}).items()}
+    shown = []
+    for key, value in ratios.items():
+        if value is None:
+            continue
+        name = next((words for prefix, words in RATIO_WORDS.items() if key.startswith(prefix + "_")), key)
+        measure = key.split("_", 2)[-1]
+        measure = next((m for m in NORM_WORDS if key.endswith(m)), measure)
+        shown.append([name, NORM_WORDS.get(measure, (measure,))[0], f"{value:.3g}"])
+    if shown:
+        pages.table(["ratio", "of", "value"], shown, size=SMALL_PT)
+        pages.para("Above 1: more sway without vision (Romberg) or on foam (foam/firm).", SMALL_PT)
+    else:
+        pages.para("No ratio: each needs both of its conditions completed in this test (this one has "
+                   f"{', '.join(c for c, r in conditions.items() if r.get('completed')) or 'none'} completed).",
+                   SMALL_PT)
+    if data.scores.get("norms_caveat"):
+        pages.heading("Caveat of the norms", size=BODY_PT + 1)
+        pages.para(data.scores["norms_caveat"] + " (docs/clinic-norms.md)", SMALL_PT)
+
+
+def _symmetry_results(pages: _TestPages, data: TestReportData) -> None:
+    pages.heading("Weight-bearing symmetry: share of the load on each side")
+    for condition, result in data.scores.get("conditions", {}).items():
+        pages.line(f"{condition}: held {result.get('held_s', 0):.1f} of {result.get('trial_s', 0):g} s"
+                   + ("" if result.get("completed") else " (not completed)"), fontweight="bold")
+        rows = [[words, f"{result[key]:.1f} %" if key != "asymmetry_pct" else f"{result[key]:.1f} % points"]
+                for key, words in SYMMETRY_ROWS if isinstance(result.get(key), (int, float))]
+        if rows:
+            pages.table(["side", "share of the load"], rows, size=SMALL_PT)
+        else:
+            pages.para("No shares: nobody stood on the board long enough.", SMALL_PT)
+    pages.para("Left = the two left sensors, front = the two front ones, each over the whole trial; an even stance "
+               "is 50 / 50 (docs/clinic.md, \"Weight-bearing symmetry\").", SMALL_PT)
+    _generic_extras(pages, data)
+
+
+def _generic_results(pages: _TestPages, data: TestReportData) -> None:
+    conditions = data.scores.get("conditions")
+    pages.heading(f"Results of {data.test}")
+    if isinstance(conditions, dict) and conditions:
+        for condition, result in conditions.items():
+            numbers = _numbers(result) if isinstance(result, dict) else {}
+            pages.line(f"{condition}", fontweight="bold")
+            if numbers:
+                pages.table(["measure", "value"], [[k, _fmt(v)] for k, v in numbers.items()], size=SMALL_PT)
+            else:
+                pages.para("no numbers in this condition's result", SMALL_PT)
+    else:
+        numbers = _numbers(data.scores)
+        if numbers:
+            pages.table(["measure", "value"], [[k, _fmt(v)] for k, v in numbers.items()], size=SMALL_PT)
+        else:
+            pages.para("No numbers in this test's results.", SMALL_PT)
+    _generic_extras(pages, data)
+
+
+def _generic_extras(pages: _TestPages, data: TestReportData) -> None:
+    """Numbers outside the conditions (a test's own summary), as they are."""
+    extra = {k: v for k, v in data.scores.items() if k not in ("conditions", "ratios", "norms_caveat")
+             and isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if extra:
+        pages.heading("Other results", size=BODY_PT + 1)
+        pages.table(["measure", "value"], [[k, _fmt(float(v))] for k, v in extra.items()], size=SMALL_PT)
+
+
+def _changes(pages: _TestPages, data: TestReportData) -> None:
+    pages.heading(f"Change since the previous {data.test} test")
+    conditions = list(data.scores.get("conditions", {}))
+    if not data.previous:
+        pages.para(f"No earlier {data.test} test of {data.name} with "
+                   + ("these conditions" if len(conditions) != 1 else f"the condition {conditions[0]}")
+                   + " and the same trial length: this is the first, the baseline for the next.")
+        return
+    for condition, previous in data.previous.items():
+        pages.line(f"{condition}: compared with session {previous['id']} of {_when(previous['started_utc'])}",
+                   SMALL_PT, fontweight="bold")
+    words = {**NORM_WORDS, **MEASURE_WORDS}
+    rows = [[r["condition"], words.get(r["measure"], (r["measure"],))[0], _fmt(r["before"]), _fmt(r["now"]),
+             f"{r['change']:+.3g} {r['unit']}".strip(), r["mdc"], r["flag"] or "-"] for r in data.changes]
+    if rows:
+        pages.table(["condition", "measure", "before", "now", "change", "MDC", "real change?"], rows, size=SMALL_PT)
+    without = [c for c in conditions if c not in data.previous]
+    if without:
+        pages.para(f"No earlier test with the same trial length: {', '.join(without)}.", SMALL_PT)
+    if any(r["mdc"] == "no MDC known" for r in data.changes):
+        pages.para("No MDC known: no minimal detectable change of these measures is documented in balance-trainer "
+                   "for this test, so no change is called real; read the numbers as a trend, with the board's "
+                   "accuracy and the day-to-day variation of a single trial in mind.", SMALL_PT)
+
+
+# --- the command --------------------------------------------------------------------------------------------------
+def command_test_report(args) -> int:
+    """`report --user NAME --test SESSION --out FILE.pdf`: a bad path is found before anything is read or drawn,
+    and the PDF is written atomically (no half-written file)."""
+    import time
+
+    from trainer.plots import writable_target
+    from trainer.tracker_cli import _emit, _open
+
+    started = time.perf_counter()
+    target = writable_target(Path(args.out), ".pdf", "the test report")
+    with _open(args) as store, store.transaction() as session:
+        data = gather_test(session, args.user, args.test)
+    pages = write_test_report(target, data)
+    seconds = time.perf_counter() - started
+    return _emit(args, {"user": args.user, "session": data.session_id, "test": data.test, "out": str(target),
+                        "pages": pages, "previous": {c: p["id"] for c, p in data.previous.items()},
+                        "seconds": round(seconds, 2)},
+                 [f"wrote the {data.test} test report of '{args.user}' (session {data.session_id}) to {target}: "
+                  f"{pages} pages ({seconds:.1f} s)"])
