@@ -350,3 +350,69 @@ def test_best_attempt_is_the_completed_one_else_the_longest():
                                             {"held_s": 8.0, "stepped_at_s": 13.0, "start_s": 5.3},
                                             {"held_s": 8.0, "stepped_at_s": None, "start_s": 20.0}]}  # cut short
     assert best_attempt(result)["start_s"] == 5.3  # the first of equals: a cut-short attempt is not completed
+
+
+def test_single_leg_stance_draws_the_time_held_per_leg(capsys, tmp_path):
+    from test_clinic_single_leg_stance import Track
+
+    from trainer.test_report import gather_test, render_test_pages
+
+    db = f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    _add_user(capsys, db)
+    track = Track().both(2).one("left", 31).both(2).one("right", 12).both(2).one("right", 15).both(2)
+    track.one("right", 9).both(2)
+    session_id = _test(capsys, db, "single-leg-stance", f"replay://{track.write(tmp_path / 'r')}")
+    code, out, err = _report(capsys, db, "kiwi", session_id, tmp_path / "sls.pdf")
+    assert code == 0, err
+    pages, reader = pdf_text(tmp_path / "sls.pdf")
+    _check_pages(reader, pages, len(pages))
+    text = "\n".join(pages)
+    assert "Test report: single-leg-stance for kiwi" in text and "Time held per leg" in text
+    assert re.search(r"measure\s+left-eo\s+right-eo\n", text)  # the conditions side by side
+    assert re.search(r"held_s\s+30\s+15\n", text)
+    assert "right-eo attempts (time held): 12.0 s (cop-jump), 15.0 s (cop-jump), 9.0 s (cop-jump)" in text
+    assert re.search(r"differences: left_minus_right_held_eo_s\s+15\n", text)
+    assert re.search(r"differences: left_minus_right_held_ec_s\s+-\n", text)  # not tested: no number
+    with open_store(db) as store, store.transaction() as session:
+        data = gather_test(session, "kiwi", str(session_id))
+    render_test_pages(type("Sink", (), {"savefig": lambda self, figure: None})(), data)
+    assert data.drawn["per_leg"] == [{"eyes": "open", "leg": "left", "held_s": 30.0},
+                                     {"eyes": "open", "leg": "right", "held_s": 15.0}]
+    assert "statokinesigrams" not in data.drawn
+
+
+def test_the_alternate_step_tests_documented_mdc_flags_a_real_change(capsys, tmp_path):
+    from test_clinic_steps import write_placements
+
+    from games.clinic.stepping_tests import LEAD_IN_S
+    from hardware.samples import WII_BALANCE_BOARD
+    from hardware.sources import make_source
+
+    probe = write_placements(tmp_path / "probe", WII_BALANCE_BOARD, [], duration_s=0.1)
+    source = make_source(f"replay://{probe}?speed=max")
+    source.open()
+    geometry = source.geometry
+    source.close()
+    db = f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    _add_user(capsys, db)
+    ids, times = [], []
+    for name, gap in (("slow", 1.5), ("quick", 0.8)):
+        sides = ["right", "left"] * 4
+        placements = [(LEAD_IN_S + 0.5 + gap * k, side) for k, side in enumerate(sides)]
+        ids.append(_test(capsys, db, "alternate-step",
+                         f"replay://{write_placements(tmp_path / name, geometry, placements, duration_s=20.0)}"))
+    with open_store(db) as store, store.transaction() as session:
+        for session_id in ids:
+            times.append(json.loads(sessions.get_session(session, session_id).scores_json)
+                         ["conditions"]["alternate"]["time_from_go_s"])
+    assert times[0] - times[1] == pytest.approx(7 * 0.7, abs=1e-4)  # 4.9 s quicker: beyond the MDC of 3.26 s
+    code, out, err = _report(capsys, db, "kiwi", ids[1], tmp_path / "ast.pdf", "--json")
+    assert code == 0, err
+    assert json.loads(out)["previous"] == {"alternate": ids[0]}
+    text = "\n".join(pdf_text(tmp_path / "ast.pdf")[0])
+    change = f"{times[1] - times[0]:+.3g} s"
+    assert re.search(rf"alternate\s+time_from_go_s\s+{times[0]:.4g}\s+{times[1]:.4g}\s+{re.escape(change)}\s+"
+                     r"MDC 3.26 s\s+real change", text)
+    assert re.search(r"alternate\s+placements\s+8\s+8\s+\+0\s+no MDC known", text)
+    assert "MDC source: Chung et al., J Rehabil Med 2014" in text
+    assert "reference: cut_off_source: Tiedemann" in text  # the test's own notes, as they are

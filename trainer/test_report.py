@@ -47,12 +47,29 @@ SYMMETRY_ROWS = (("left_pct", "left"), ("right_pct", "right"), ("front_pct", "fr
 CHANGE_KEYS = {"mctsib": ("held_s", "sway_area_ellipse95_cm2", "mean_velocity_cm_s", "mean_frequency_hz"),
                "symmetry": ("left_pct", "front_pct", "asymmetry_pct")}
 # Minimal detectable changes documented in this repository, by (test, measure): (MDC, unit, source). None is for
-# the mCTSIB's bds2016 measures or its time held, nor for the symmetry shares; a test's protocol adds its own here
-# when its docs give one with a source. Without an entry a change is shown as "no MDC known", never flagged.
+# the mCTSIB's bds2016 measures or its time held, nor for the symmetry shares or the single-leg stance's time held;
+# `documented_mdc` adds those the protocols document with a source (docs/clinic.md). Without an entry a change is
+# shown as "no MDC known", never flagged.
 MDC: dict[tuple[str, str], tuple[float, str, str]] = {}
+
+
+def documented_mdc() -> dict[tuple[str, str], tuple[float, str, str]]:
+    """MDC and the protocols' own: the Alternate Step Test's 3.26 s for `time_from_go_s` (trainer.clinic.stepping,
+    AST_REFERENCE, docs/clinic.md); the Hill step test's is "not established" and so absent."""
+    out = dict(MDC)
+    try:
+        from trainer.clinic.stepping import AST_REFERENCE, HILL_REFERENCE
+    except ImportError:  # a version without the stepping tests
+        return out
+    if AST_REFERENCE.get("mdc_s") is not None:
+        out[("alternate-step", "time_from_go_s")] = (float(AST_REFERENCE["mdc_s"]), "s", AST_REFERENCE["mdc_source"])
+    if HILL_REFERENCE.get("mdc") is not None:
+        out[("step-test", "steps")] = (float(HILL_REFERENCE["mdc"]), "steps", HILL_REFERENCE["mdc_source"])
+    return out
 # Numbers of a condition that are bookkeeping, not results (not listed in the generic table or compared).
 GAP_IN = 0.75  # between two rows of statokinesigrams: the upper one's axis label, the lower one's title
-NOT_RESULTS = {"trial_s", "samples", "start_s", "stepped_at_s", "body_weight_kg", "mean_load_kg"}
+NOT_RESULTS = {"trial_s", "samples", "start_s", "stepped_at_s", "body_weight_kg", "mean_load_kg", "weight_kg",
+               "empty_board_kg"}
 
 
 @dataclass
@@ -228,7 +245,7 @@ def changes_since(test: str, scores: dict, earlier: list[tuple[int, str, dict]],
     """Per condition, the change from the latest earlier test that has that condition with the same trial length
     (earlier: (id, started_utc, scores), oldest first). A change is a "real change" only where an MDC is known for
     (test, measure)."""
-    mdc = MDC if mdc is None else mdc
+    mdc = documented_mdc() if mdc is None else mdc
     rows, previous = [], {}
     for condition, result in scores.get("conditions", {}).items():
         # Like with like: the measures depend on the trial's length (an mCTSIB of 30 s or 60 s).
@@ -256,7 +273,7 @@ def changes_since(test: str, scores: dict, earlier: list[tuple[int, str, dict]],
                 flag = "real change" if abs(change) >= known[0] else "within the MDC"
             rows.append({"condition": condition, "measure": measure, "before": a, "now": b, "change": change,
                          "unit": _unit(measure), "mdc": words, "flag": flag, "previous_id": sid,
-                         "previous_utc": when})
+                         "previous_utc": when, "mdc_source": known[2] if known else None})
     return rows, previous
 
 
@@ -452,6 +469,8 @@ def _attempts_text(result: dict) -> str:
         text = f"{attempt.get('held_s', 0):.1f} s"
         if attempt.get("stepped_at_s") is not None:
             text += " (step)"
+        elif attempt.get("cause"):
+            text += f" ({attempt['cause']})"
         parts.append(text)
     return ", ".join(parts) or "-"
 
@@ -528,37 +547,123 @@ def _symmetry_results(pages: _TestPages, data: TestReportData) -> None:
 
 
 def _generic_results(pages: _TestPages, data: TestReportData) -> None:
-    conditions = data.scores.get("conditions")
+    """Any test, from its scores as they are: each group of items (its conditions, or e.g. directions) as a table of
+    measures by item, then its other numbers, then its notes; a bar chart of the time held per leg where the
+    conditions say which leg they are ("leg" and "held_s")."""
     pages.heading(f"Results of {data.test}")
-    if isinstance(conditions, dict) and conditions:
-        for condition, result in conditions.items():
-            numbers = _numbers(result) if isinstance(result, dict) else {}
-            pages.line(f"{condition}", fontweight="bold")
-            if numbers:
-                pages.table(["measure", "value"], [[k, _fmt(v)] for k, v in numbers.items()], size=SMALL_PT)
-            else:
-                pages.para("no numbers in this condition's result", SMALL_PT)
-    else:
-        numbers = _numbers(data.scores)
-        if numbers:
-            pages.table(["measure", "value"], [[k, _fmt(v)] for k, v in numbers.items()], size=SMALL_PT)
-        else:
-            pages.para("No numbers in this test's results.", SMALL_PT)
-    _generic_extras(pages, data)
+    _per_leg_chart(pages, data)
+    groups = [(key, value) for key, value in data.scores.items() if isinstance(value, dict) and value
+              and all(isinstance(item, dict) for item in value.values())]
+    for key, group in groups:
+        if key != "conditions":
+            pages.heading(key.replace("_", " ").capitalize(), size=BODY_PT + 1)
+        _items_table(pages, group)
+    if not groups:
+        pages.para("No conditions in this test's results.", SMALL_PT)
+    _generic_extras(pages, data, skip={key for key, _ in groups})
 
 
-def _generic_extras(pages: _TestPages, data: TestReportData) -> None:
-    """Numbers outside the conditions (a test's own summary), as they are."""
-    extra = {k: v for k, v in data.scores.items() if k not in ("conditions", "ratios", "norms_caveat")
-             and isinstance(v, (int, float)) and not isinstance(v, bool)}
-    if extra:
+def _items_table(pages: _TestPages, group: dict) -> None:
+    numbers = {item: _numbers(result) for item, result in group.items()}
+    names = list(dict.fromkeys(name for values in numbers.values() for name in values))
+    if not names:
+        pages.para("no numbers in these results", SMALL_PT)
+        return
+    items = list(group)
+    for first in range(0, len(items), 5):  # at most five columns side by side
+        chunk = items[first:first + 5]
+        pages.table(["measure", *chunk], [[name, *(_fmt(numbers[item].get(name)) for item in chunk)]
+                                          for name in names], size=SMALL_PT)
+    for item, result in group.items():
+        attempts = result.get("attempts")
+        if isinstance(attempts, list) and attempts and all(isinstance(a, dict) and "held_s" in a for a in attempts):
+            pages.para(f"{item} attempts (time held): {_attempts_text(result)}", SMALL_PT)
+    words = {item: [f"{k}: {v}" for k, v in result.items() if isinstance(v, str) and k not in ("condition",)]
+             for item, result in group.items()}
+    for item, texts in words.items():
+        if texts:
+            pages.para(f"{item}: " + "; ".join(texts), SMALL_PT)
+
+
+def _per_leg_chart(pages: _TestPages, data: TestReportData) -> None:
+    """Time held per leg (the single-leg stance's conditions carry "leg" and "held_s"), one pair of bars per
+    eyes condition, the trial's length dashed."""
+    conditions = data.scores.get("conditions", {})
+    legs = {c: r for c, r in conditions.items() if isinstance(r, dict) and r.get("leg") in ("left", "right")
+            and isinstance(r.get("held_s"), (int, float))}
+    if not legs:
+        return
+    from trainer.plots import BLUE, VERMILLION
+
+    pages.heading("Time held per leg", size=BODY_PT + 1)
+    height_in = 2.6
+    if pages.y - height_in - 0.5 < MARGIN_IN + 0.5:
+        pages.new_page()
+    groups = list(dict.fromkeys(str(r.get("eyes", "")) for r in legs.values()))
+    fig = pages.fig
+    ax = fig.add_axes(((MARGIN_IN + 0.7) / A4_IN[0], (pages.y - height_in) / A4_IN[1], 4.6 / A4_IN[0],
+                       (height_in - 0.2) / A4_IN[1]))
+    bars = []
+    for g, eyes in enumerate(groups):
+        for offset, leg, colour, hatch in ((-0.2, "left", BLUE, ""), (0.2, "right", VERMILLION, "//")):
+            found = [r for r in legs.values() if r.get("leg") == leg and str(r.get("eyes", "")) == eyes]
+            if not found:
+                continue
+            held = float(found[0]["held_s"])
+            ax.bar(g + offset, held, width=0.36, color=colour, hatch=hatch, edgecolor="black",
+                   label=leg if g == 0 or leg not in [b["leg"] for b in bars] else None)
+            ax.text(g + offset, held, f"{held:.1f} s", ha="center", va="bottom", fontsize=7.5)
+            bars.append({"eyes": eyes, "leg": leg, "held_s": held})
+            trial = found[0].get("trial_s")
+            if isinstance(trial, (int, float)):
+                ax.plot([g + offset - 0.19, g + offset + 0.19], [trial, trial], color="black", linestyle="--",
+                        linewidth=1)
+    ax.set_xticks(range(len(groups)), [f"eyes {e}" if e else "-" for e in groups], fontsize=8)
+    ax.set_xlim(-0.8, len(groups) - 0.2)
+    ax.set_ylabel("time held (s)", fontsize=8)
+    ax.tick_params(labelsize=7.5)
+    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.margins(y=0.15)
+    data.drawn["per_leg"] = bars
+    pages.y -= height_in + 0.4
+    pages.para("Dashed: the trial's length (the most that can be held).", SMALL_PT)
+
+
+def _generic_extras(pages: _TestPages, data: TestReportData, skip=()) -> None:
+    """The scores' other numbers (top level, or in a group of single values such as a test's differences), and its
+    words (sources, notes) as they are."""
+    numbers, notes = [], []
+    for key, value in data.scores.items():
+        if key in ("conditions", "ratios", "norms_caveat") or key in skip:
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            numbers.append([key, _fmt(float(value))])
+        elif isinstance(value, str):
+            notes.append(f"{key}: {value}")
+        elif isinstance(value, dict):
+            for sub, item in value.items():
+                if isinstance(item, (int, float)) and not isinstance(item, bool):
+                    numbers.append([f"{key}: {sub}", _fmt(float(item))])
+                elif isinstance(item, str):
+                    notes.append(f"{key}: {sub}: {item}")
+                elif item is None:
+                    numbers.append([f"{key}: {sub}", "-"])
+    if numbers:
         pages.heading("Other results", size=BODY_PT + 1)
-        pages.table(["measure", "value"], [[k, _fmt(float(v))] for k, v in extra.items()], size=SMALL_PT)
+        pages.table(["measure", "value"], numbers, size=SMALL_PT)
+    if notes:
+        pages.heading("Notes and sources", size=BODY_PT + 1)
+        for text in notes:
+            pages.para("- " + text, SMALL_PT, indent="   ")
 
 
 def _changes(pages: _TestPages, data: TestReportData) -> None:
     pages.heading(f"Change since the previous {data.test} test")
     conditions = list(data.scores.get("conditions", {}))
+    if not conditions:
+        pages.para("This test's results have no conditions to compare with an earlier test's: see the numbers "
+                   "above and the earlier report.")
+        return
     if not data.previous:
         pages.para(f"No earlier {data.test} test of {data.name} with "
                    + ("these conditions" if len(conditions) != 1 else f"the condition {conditions[0]}")
@@ -575,9 +680,11 @@ def _changes(pages: _TestPages, data: TestReportData) -> None:
     without = [c for c in conditions if c not in data.previous]
     if without:
         pages.para(f"No earlier test with the same trial length: {', '.join(without)}.", SMALL_PT)
+    for source in dict.fromkeys(r["mdc_source"] for r in data.changes if r.get("mdc_source")):
+        pages.para(f"MDC source: {source}", SMALL_PT)
     if any(r["mdc"] == "no MDC known" for r in data.changes):
         pages.para("No MDC known: no minimal detectable change of these measures is documented in balance-trainer "
-                   "for this test, so no change is called real; read the numbers as a trend, with the board's "
+                   "for this test, so none of their changes is called real; read the numbers as a trend, with the board's "
                    "accuracy and the day-to-day variation of a single trial in mind.", SMALL_PT)
 
 
