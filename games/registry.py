@@ -15,6 +15,7 @@ TESTS: dict[str, tuple[str, str]] = {
     "mctsib": ("games.clinic.quiet_stance_tests", "MctsibTest"),
     "symmetry": ("games.clinic.quiet_stance_tests", "SymmetryTest"),
     "single-leg-stance": ("games.clinic.single_leg_stance_test", "SingleLegStanceTest"),
+    "los": ("games.clinic.los_test", "LosTest"),
     "alternate-step": ("games.clinic.stepping_tests", "AlternateStepTest"),
     "step-test": ("games.clinic.stepping_tests", "HillStepTest"),
 }

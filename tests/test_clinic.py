@@ -181,7 +181,7 @@ def test_the_test_command_keeps_the_test_as_the_patients_session(capsys, tmp_pat
     (["test", "mctsib", "--board", "sim://", "--headless", "--condition", "eyes-shut"], "set-up must be one of"),
     (["test", "mctsib", "--board", "sim://", "--headless", "--trial-s", "45"], "30 s, or 60 s"),
     (["test", "mctsib", "--board", "sim://"], "add --headless"),
-    (["test", "los", "--board", "sim://", "--headless"], "unknown test 'los'"),
+    (["test", "los", "--board", "sim://", "--headless"], "need the person's height"),
     (["test", "mctsib", "--board", "sim://", "--headless", "--user", "nobody"], "no user called 'nobody'"),
     (["test", "mctsib", "--board", "replay:///no/such/file.txt", "--headless"], "no/such/file.txt"),
 ])
