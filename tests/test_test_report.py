@@ -416,3 +416,48 @@ def test_the_alternate_step_tests_documented_mdc_flags_a_real_change(capsys, tmp
     assert re.search(r"alternate\s+placements\s+8\s+8\s+\+0\s+no MDC known", text)
     assert "MDC source: Chung et al., J Rehabil Med 2014" in text
     assert "reference: cut_off_source: Tiedemann" in text  # the test's own notes, as they are
+
+
+def test_a_limits_of_stability_session_draws_its_polygon_from_its_scores(capsys, tmp_path):
+    """The LOS's scores as trainer/clinic/los.py writes them: "polygon_mm" (each direction's maximal excursion) and
+    "theoretical_polygon_mm", in the order of "directions"; one direction without data (NaN)."""
+    from trainer.test_report import gather_test, render_test_pages
+
+    db = f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    _add_user(capsys, db)
+    r = 1 / np.sqrt(2)
+    units = {"F": (0, 1), "FR": (r, r), "R": (1, 0), "BR": (r, -r), "B": (0, -1), "BL": (-r, -r), "L": (-1, 0),
+             "FL": (-r, r)}
+    reach = {"F": 80.0, "FR": 70.0, "R": 90.0, "BR": 40.0, "B": 35.0, "BL": None, "L": 85.0, "FL": 72.0}
+    scores = {"height_cm": 170.0, "limits_mm": {d: 100.0 for d in units},
+              "theoretical_polygon_mm": [[100 * ux, 100 * uy] for ux, uy in units.values()],
+              "directions": {d: {"max_excursion_mm": v, "reaction_time_s": 0.5, "no_data": v is None}
+                             for d, v in reach.items()},
+              "polygon_mm": [[float("nan") if v is None else v * units[d][0],
+                              float("nan") if v is None else v * units[d][1]] for d, v in reach.items()],
+              "composite": {"reaction_time_s": 0.5}, "cut_short": False}
+    with open_store(db) as store, store.transaction() as session:
+        row = sessions.start_session(session, records.get_user(session, "kiwi"), kind="test", name="los",
+                                     started_utc="2026-03-02T10:00:00.000+00:00", board_url="sim://",
+                                     board_identity="simulated person")
+        sessions.finish_session(row, scores=scores, valid=True, score_version="los/1", summary={"duration_s": 91.0},
+                                events_lines=[])
+        session_id = row.id
+    code, out, err = _report(capsys, db, "kiwi", session_id, tmp_path / "los.pdf")
+    assert code == 0, err
+    pages, reader = pdf_text(tmp_path / "los.pdf")
+    _check_pages(reader, pages, len(pages))
+    text = "\n".join(pages)
+    assert "Limits of Stability: the polygon of maximal excursions" in text
+    assert "a missing point: a direction without data" in text
+    assert re.search(r"measure\s+F\s+FR\s+R\s+BR\s+B\n", text) and re.search(r"measure\s+BL\s+L\s+FL\n", text)
+    assert re.search(r"max_excursion_mm\s+80\s+70\s+90\s+40\s+35\n", text)
+    assert re.search(r"limits_mm: F\s+100", text) and re.search(r"composite: reaction_time_s\s+0.5", text)
+    assert "This test's results have no conditions to compare" in flat(text)
+    with open_store(db) as store, store.transaction() as session:
+        data = gather_test(session, "kiwi", str(session_id))
+    render_test_pages(type("Sink", (), {"savefig": lambda self, figure: None})(), data)
+    drawn = data.drawn["los_polygon"]
+    assert drawn["labels"] == list(units)
+    assert drawn["reached"][0] == pytest.approx((0.0, 80.0)) and np.isnan(drawn["reached"][5]).all()
+    assert drawn["theoretical"][2] == pytest.approx((100.0, 0.0))

@@ -387,9 +387,10 @@ def _header(pages: _TestPages, data: TestReportData) -> None:
     pages.line(f"Test report: {data.test} for {data.name}", TITLE_PT, fontweight="bold")
     pages.para(title)
     pages.para(f"Pseudonym: {data.name}     Age: {data.age_line}")
-    conditions = ", ".join(data.scores.get("conditions", {})) or "-"
+    conditions = ", ".join(data.scores.get("conditions", {}))
     pages.line(f"Test: {data.test}, session {data.session_id}     Date: {_when(data.started_utc)}")
-    pages.para(f"Conditions: {conditions}")
+    if conditions:
+        pages.para(f"Conditions: {conditions}")
     valid = {True: "valid", False: "NOT VALID (the board went away during the test)", None: "validity not recorded"}
     notes = [c for c, r in data.scores.get("conditions", {}).items() if r.get("cut_short")]
     pages.line(f"Validity: {valid[data.valid]}; status {data.status}"
@@ -552,6 +553,7 @@ def _generic_results(pages: _TestPages, data: TestReportData) -> None:
     conditions say which leg they are ("leg" and "held_s")."""
     pages.heading(f"Results of {data.test}")
     _per_leg_chart(pages, data)
+    _los_polygon(pages, data)
     groups = [(key, value) for key, value in data.scores.items() if isinstance(value, dict) and value
               and all(isinstance(item, dict) for item in value.values())]
     for key, group in groups:
@@ -629,6 +631,71 @@ def _per_leg_chart(pages: _TestPages, data: TestReportData) -> None:
     pages.para("Dashed: the trial's length (the most that can be held).", SMALL_PT)
 
 
+def _points(value) -> list[tuple[float, float]] | None:
+    """A list of (x, y) pairs of numbers (None stands for a missing point), else None."""
+    if not isinstance(value, list) or len(value) < 3:
+        return None
+    points = []
+    for point in value:
+        if not isinstance(point, (list, tuple)) or len(point) != 2:
+            return None
+        try:
+            points.append((float("nan") if point[0] is None else float(point[0]),
+                           float("nan") if point[1] is None else float(point[1])))
+        except (TypeError, ValueError):
+            return None
+    return points
+
+
+def _los_polygon(pages: _TestPages, data: TestReportData) -> None:
+    """The Limits of Stability polygon (trainer.clinic.los: the scores' "polygon_mm", each direction's maximal
+    excursion around the centre) over the theoretical one ("theoretical_polygon_mm"), where the scores have them."""
+    reached = _points(data.scores.get("polygon_mm"))
+    if reached is None:
+        return
+    import numpy as np
+
+    from trainer.plots import BLUE, GREY
+
+    theory = _points(data.scores.get("theoretical_polygon_mm"))
+    pages.heading("Limits of Stability: the polygon of maximal excursions", size=BODY_PT + 1)
+    size_in = 4.0
+    if pages.y - size_in - 0.6 < MARGIN_IN + 0.5:
+        pages.new_page()
+    ax = pages.fig.add_axes(((MARGIN_IN + 0.7) / A4_IN[0], (pages.y - size_in) / A4_IN[1], size_in / A4_IN[0],
+                             (size_in - 0.1) / A4_IN[1]))
+    drawn = {"reached": reached, "theoretical": theory}
+    for points, style, colour, label in ((theory, "--", GREY, "theoretical limit"),
+                                         (reached, "-o", BLUE, "maximal excursion")):
+        if points is None:
+            continue
+        xs = [p[0] for p in points] + [points[0][0]]
+        ys = [p[1] for p in points] + [points[0][1]]
+        ax.plot(xs, ys, style, color=colour, label=label, linewidth=1.8, markersize=4)
+    directions = data.scores.get("directions")
+    if isinstance(directions, dict) and len(directions) == len(reached):
+        for name, (x, y) in zip(directions, theory or reached):
+            if math.isfinite(x) and math.isfinite(y):
+                ax.annotate(str(name), (1.15 * x, 1.15 * y), ha="center", va="center", fontsize=8)
+        drawn["labels"] = list(directions)
+    ax.plot([0], [0], "+k")
+    every = np.array([p for p in (theory or []) + reached if math.isfinite(p[0]) and math.isfinite(p[1])])
+    reach = 1.3 * float(np.abs(every).max()) if len(every) else 1.0
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal", adjustable="box")
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.tick_params(labelsize=7.5)
+    ax.set_xlabel("left - right (mm)", fontsize=8)
+    ax.set_ylabel("back - front (mm)", fontsize=8)
+    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    data.drawn["los_polygon"] = drawn
+    pages.y -= size_in + 0.45
+    missing = sum(not (math.isfinite(x) and math.isfinite(y)) for x, y in reached)
+    pages.para("Around the upright centre (+); a missing point: a direction without data." if missing else
+               "Around the upright centre (+).", SMALL_PT)
+
+
 def _generic_extras(pages: _TestPages, data: TestReportData, skip=()) -> None:
     """The scores' other numbers (top level, or in a group of single values such as a test's differences), and its
     words (sources, notes) as they are."""
@@ -684,8 +751,8 @@ def _changes(pages: _TestPages, data: TestReportData) -> None:
         pages.para(f"MDC source: {source}", SMALL_PT)
     if any(r["mdc"] == "no MDC known" for r in data.changes):
         pages.para("No MDC known: no minimal detectable change of these measures is documented in balance-trainer "
-                   "for this test, so none of their changes is called real; read the numbers as a trend, with the board's "
-                   "accuracy and the day-to-day variation of a single trial in mind.", SMALL_PT)
+                   "for this test, so none of their changes is called real; read the numbers as a trend, with the "
+                   "board's accuracy and the day-to-day variation of a single trial in mind.", SMALL_PT)
 
 
 # --- the command --------------------------------------------------------------------------------------------------
