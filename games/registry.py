@@ -18,6 +18,7 @@ TESTS: dict[str, tuple[str, str]] = {
     "los": ("games.clinic.los_test", "LosTest"),
     "alternate-step": ("games.clinic.stepping_tests", "AlternateStepTest"),
     "step-test": ("games.clinic.stepping_tests", "HillStepTest"),
+    "lateral-step-down": ("games.clinic.lateral_step_down_test", "LateralStepDownTest"),
 }
 
 

@@ -162,6 +162,16 @@ def test_one_leg_with_condition(tmp_path, geometry):
     assert result.scores["difference"]["steps_left_minus_right"] is None
 
 
+def test_leg_on_the_command_line_tests_that_leg_only(capsys, tmp_path, geometry):
+    placements, _, go = hill_script({"left": 8, "right": 5})
+    folder = write_placements(tmp_path / "hill", geometry, placements, duration_s=go["right"])
+    code, out, err = run(capsys, "test", "step-test", "--board", f"replay://{folder}", "--headless", "--leg", "left",
+                         "--json")
+    assert code == 0, err
+    conditions = json.loads(out)["results"]["conditions"]
+    assert list(conditions) == ["left"] and conditions["left"]["steps"] == 8
+
+
 def test_the_test_command_keeps_the_step_test_as_the_patients_session(capsys, tmp_path, store_url, geometry):
     placements, _, go = hill_script({"left": 10, "right": 11})
     folder = write_placements(tmp_path / "hill", geometry, placements, duration_s=go["right"] + 16.0)

@@ -29,6 +29,16 @@ def _height_cm(text: str) -> float:
     return value  # the test that uses it checks its range (one line, as every wrong argument)
 
 
+def _quality(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a quality score is a whole number from 0 to 6, not '{text}'") from None
+    if not 0 <= value <= 6:
+        raise argparse.ArgumentTypeError(f"a quality score is 0 to 6, not {text}")
+    return value
+
+
 def add_parsers(commands) -> None:
     test = commands.add_parser("test", help="a standardised clinical test (mCTSIB, symmetry ...)")
     test.add_argument("name", choices=ALL_TESTS)
@@ -45,6 +55,9 @@ def add_parsers(commands) -> None:
                                                        "single-leg-stance: 30, the default, or 45)")
     test.add_argument("--height-cm", type=_height_cm, help="los: the person's height (default: the patient's "
                                                            "profile)")
+    test.add_argument("--quality-left", type=_quality, help="lateral-step-down: the clinician's 0-6 quality "
+                                                           "score of the left side (default: not scored)")
+    test.add_argument("--quality-right", type=_quality, help="lateral-step-down: the same for the right side")
     test.add_argument("--plot", metavar="FILE.png", help="los: draw the LOS polygon over the theoretical limits "
                                                           "to this picture (needs matplotlib)")
     test.add_argument("--weight-kg", type=float, help="body weight (default: weighed on the board)")
@@ -93,6 +106,10 @@ def command_test(args) -> int:
             out_folder = new_round_folder(data_dir() / "tests", args.name)
     options = RoundOptions(setup=setup, leg=args.leg or "right", eyes=args.eyes or "open",
                            weight_kg=args.weight_kg, seconds=args.trial_s, height_cm=height_cm)
+    if args.quality_left is not None or args.quality_right is not None:
+        if not hasattr(test_class, "with_quality"):
+            raise BalanceTrainerError(f"--quality-left/--quality-right are the lateral step-down's, not {args.name}'s")
+        options = test_class.with_quality(options, args.quality_left, args.quality_right)
     if hasattr(test_class, "longest_s"):
         longest_s = test_class.longest_s(setup, args.trial_s)
     else:

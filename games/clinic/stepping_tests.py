@@ -225,7 +225,7 @@ class AlternateStepTest(TapTest):
 
 class HillStepTest(TapTest):
     """Hill step test: one foot on and off the board as many times as possible in 15 s, left then right
-    (`--condition left|right`: that leg only)."""
+    (`--leg` or `--condition`: that leg only)."""
 
     name = "step-test"
     conditions = ("left", "right")
@@ -236,6 +236,11 @@ class HillStepTest(TapTest):
         if options.seconds is not None and float(options.seconds) != stepping.HILL_TEST_S:
             raise ValueError(f"step-test: each leg steps for 15 s (Hill et al. 1996), not {options.seconds:g} s")
         super().__init__(board, options, **kwargs)
+
+    @classmethod
+    def setup_for(cls, leg: str | None, eyes: str | None) -> str | None:
+        """The command line's --leg: that leg only (None: both)."""
+        return leg
 
     def side_done_at(self, t_s: float) -> bool:
         return t_s >= self.go_s + stepping.HILL_TEST_S

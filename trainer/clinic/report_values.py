@@ -136,7 +136,25 @@ def _hill_lines(results: dict) -> list[str]:
     return lines
 
 
-STEPPING_LINES = {"alternate-step": _ast_lines, "step-test": _hill_lines}
+def _step_down_lines(results: dict) -> list[str]:
+    lines = []
+    for side, result in results.get("conditions", {}).items():
+        quality = result.get("quality_score")
+        quality_words = (f"{quality} of 6 ({result.get('quality')})" if quality is not None else "not scored")
+        lines.append(f"  {side}: {int(result.get('reps', 0))} of 5 reps"
+                     + (" (cut short)" if result.get("cut_short") else "") + f"; quality {quality_words}")
+        lines.append(f"    tempo error {_value(result.get('tempo_error_pct'))} %   touch load "
+                     f"{_value(result.get('mean_touch_load_pct_bw'))} % BW   ML wavering "
+                     f"{_value(result.get('ml_wavering_mm'))} mm   descent {_value(result.get('mean_descent_s'))} s")
+    differences = results.get("differences", {})
+    if any(v is not None for v in differences.values()):
+        lines.append("  left - right: " + "   ".join(f"{name} {_value(value)}" for name, value in differences.items()))
+    if "quality_source" in results:
+        lines.append(f"  note: {results['quality_source']}")
+    return lines
+
+
+STEPPING_LINES = {"alternate-step": _ast_lines, "step-test": _hill_lines, "lateral-step-down": _step_down_lines}
 
 
 # --- single-leg stance and limits of stability: docs/clinic.md ------------------------------------------------------
