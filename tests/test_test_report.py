@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 
 import numpy as np
@@ -202,6 +203,10 @@ def test_all_four_conditions_give_four_statokinesigrams_and_the_ratios(capsys, t
         measured = scores["conditions"][d["condition"]]["measures"]["bds2016"]["sway_area_ellipse95_cm2"]
         assert d["ellipse_area_cm2"] == pytest.approx(measured, rel=1e-3)
     assert len({d["half_range_mm"] for d in drawn}) == 1  # one scale for every panel
+    half = drawn[0]["half_range_mm"]
+    for panel in data.panels:  # every path and ellipse inside its panel, centred on its mean
+        for values, outline in ((panel.x_mm, panel.ellipse[0]), (panel.y_mm, panel.ellipse[1])):
+            assert np.abs(np.concatenate((values, outline)) - np.mean(values)).max() < half
 
 
 def test_symmetry_shows_the_shares_and_a_later_test_its_change(capsys, store_url, tmp_path):
@@ -461,3 +466,29 @@ def test_a_limits_of_stability_session_draws_its_polygon_from_its_scores(capsys,
     assert drawn["labels"] == list(units)
     assert drawn["reached"][0] == pytest.approx((0.0, 80.0)) and np.isnan(drawn["reached"][5]).all()
     assert drawn["theoretical"][2] == pytest.approx((100.0, 0.0))
+
+
+def test_a_real_limits_of_stability_test_gets_its_polygon(capsys, tmp_path):
+    from test_clinic_los import HEIGHT_CM, REACH, lean_track
+
+    from clinic_tracks import write_track
+    from trainer.clinic import los
+    from trainer.test_report import gather_test, render_test_pages
+
+    db = f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    _add_user(capsys, db)
+    folder = write_track(tmp_path / "r", *lean_track(), rate_hz=100.0)
+    session_id = _test(capsys, db, "los", f"replay://{folder}", "--height-cm", str(HEIGHT_CM))
+    code, out, err = _report(capsys, db, "kiwi", session_id, tmp_path / "los.pdf")
+    assert code == 0, err
+    text = "\n".join(pdf_text(tmp_path / "los.pdf")[0])
+    assert "Limits of Stability: the polygon of maximal excursions" in text and "Directions" in text
+    with open_store(db) as store, store.transaction() as session:
+        data = gather_test(session, "kiwi", str(session_id))
+    render_test_pages(type("Sink", (), {"savefig": lambda self, figure: None})(), data)
+    drawn = data.drawn["los_polygon"]
+    assert drawn["labels"] == list(los.DIRECTIONS)
+    limits = los.limits_mm(HEIGHT_CM)
+    for direction, (x, y) in zip(los.DIRECTIONS, drawn["reached"]):  # each lean's known reach, around the centre
+        assert math.hypot(x, y) == pytest.approx(REACH[direction] * limits[direction], abs=1.5), direction
+    assert np.allclose(drawn["theoretical"], los.theoretical_polygon(HEIGHT_CM))

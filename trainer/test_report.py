@@ -426,8 +426,11 @@ def _statokinesigrams(pages: _TestPages, data: TestReportData) -> None:
         panel_in = min(3.35 if n > 1 else 4.2, room / rows - GAP_IN)
     fig = pages.fig
     # One scale for every panel, each centred on its own mean COP: the spread compares across conditions.
-    half = max(max(np.ptp(p.ellipse[0]), np.ptp(p.ellipse[1]), np.ptp(p.x_mm), np.ptp(p.y_mm)) for p in drawable)
-    half = max(1.0, 0.55 * half)
+    half = max(float(np.max(np.abs(np.concatenate((p.x_mm, p.ellipse[0])) - np.mean(p.x_mm))))
+               for p in drawable)
+    half = max(half, max(float(np.max(np.abs(np.concatenate((p.y_mm, p.ellipse[1])) - np.mean(p.y_mm))))
+                         for p in drawable))
+    half = max(1.0, 1.08 * half)  # every path and ellipse inside its panel
     width_in = A4_IN[0] - 2 * MARGIN_IN
     top = pages.y - 0.4
     drawn = []
