@@ -99,6 +99,15 @@ def test_a_completed_attempt_ends_the_condition_and_a_short_lift_is_a_false_star
     assert (outcome["leg"], outcome["eyes"]) == ("right", "closed")
 
 
+def test_a_recording_that_stops_during_an_attempt_is_cut_short_not_completed(tmp_path):
+    track = Track().both(2.0).one("left", 10.0)
+    result = run_test(track.write(tmp_path / "r"), setup="left-eo")
+    outcome = result.scores["conditions"]["left-eo"]
+    assert outcome["cut_short"] and not outcome["completed"]
+    assert outcome["held_s"] == pytest.approx(10.0, abs=1e-9)  # to the last sample's end
+    assert outcome["attempts"][0]["touch_down_s"] is None and outcome["attempts"][0]["cause"] is None
+
+
 def test_all_four_conditions_in_order_give_the_left_right_differences(tmp_path):
     # left-eo completes 30 s; right-eo holds 12.0 s three times; left-ec 8.0, 6.0, 7.5 s; right-ec 3.0 s, then 10.0 s,
     # then 2.0 s.

@@ -22,7 +22,9 @@ pressure moves under the stance foot, i.e. sideways by about half the distance b
   that run, so the weight's own move onto the stance foot is not taken for a jump. The attempt ends at the
   touch-down's start (its first low sample, the jump's sample, the first sample outside the foot): the time held is
   touch-down start − lift start, exact to the sample.
-- **Time limit:** the attempt's samples are those with t < start + trial_s; one that reaches it is completed.
+- **Time limit:** the attempt's samples are those with t < start + trial_s; one that reaches it is completed. A
+  touch-down counts when the detector has seen it before the limit (a load drop that starts in the trial's last
+  0.1 s is not confirmed in time: the attempt is completed).
 - **Attempts:** up to `MAX_ATTEMPTS`; a completed attempt ends the condition (nothing is longer). After a
   touch-down the next attempt waits for the person to be ready on both feet again. The condition's time held is
   the best (longest; the first of equals).
