@@ -260,6 +260,7 @@ def test_a_test_this_version_does_not_know_is_a_table_of_its_numbers(capsys, tmp
     (["--test", "999", "--out", "{tmp}/r.pdf"], "no session 999"),
     (["--test", "{game}", "--out", "{tmp}/r.pdf"], "is a game (single-leg), not a test"),
     (["--test", "{other}", "--out", "{tmp}/r.pdf"], "is not a session of 'kiwi'"),
+    (["--test", "{abandoned}", "--out", "{tmp}/r.pdf"], "has no results: it is abandoned"),
     (["--test", "{test}", "--out", "{tmp}/missing/r.pdf"], "does not exist"),
     (["--test", "{test}", "--out", "{tmp}/r.png"], "give a file name ending in .pdf"),
     (["--test", "{test}", "--out", "{tmp}"], "give a file name ending in .pdf"),
@@ -272,6 +273,9 @@ def test_bad_input_is_one_line_and_no_file(capsys, store_url, tmp_path, argv, me
            "test": _test(capsys, db, "symmetry", f"replay://{write_stance(tmp_path / 'a', [(31.0, 80.0)])}"),
            "other": _test(capsys, db, "symmetry", f"replay://{write_stance(tmp_path / 'b', [(31.0, 80.0)])}",
                           user="pip")}
+    with open_store(db) as store, store.transaction() as session:  # left before its end: samples, no scores
+        ids["abandoned"] = sessions.start_session(session, records.get_user(session, "kiwi"), kind="test",
+                                                  name="mctsib", status="abandoned").id
     before = sorted(p.name for p in tmp_path.iterdir())
     argv = [a.replace("{tmp}", str(tmp_path)) if "{tmp}" in a else a.format(**ids) for a in argv]
     code, out, err = run(capsys, "report", "--user", "kiwi", *argv, "--db", db)
