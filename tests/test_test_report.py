@@ -496,3 +496,28 @@ def test_a_real_limits_of_stability_test_gets_its_polygon(capsys, tmp_path):
     for direction, (x, y) in zip(los.DIRECTIONS, drawn["reached"]):  # each lean's known reach, around the centre
         assert math.hypot(x, y) == pytest.approx(REACH[direction] * limits[direction], abs=1.5), direction
     assert np.allclose(drawn["theoretical"], los.theoretical_polygon(HEIGHT_CM))
+
+
+def test_a_lateral_step_down_session_is_its_numbers_and_its_sources(capsys, tmp_path):
+    from test_clinic_step_down import script, write
+
+    db = f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    _add_user(capsys, db)
+    t, total, x, y, _ = script()
+    folder = write(tmp_path / "rec", t, total, x, y)
+    session_id = _test(capsys, db, "lateral-step-down", f"replay://{folder}", "--quality-left", "1",
+                       "--quality-right", "4")
+    with open_store(db) as store, store.transaction() as session:
+        scores = json.loads(sessions.get_session(session, session_id).scores_json)
+    code, out, err = _report(capsys, db, "kiwi", session_id, tmp_path / "lsd.pdf")
+    assert code == 0, err
+    pages, reader = pdf_text(tmp_path / "lsd.pdf")
+    _check_pages(reader, pages, len(pages))
+    text = "\n".join(pages)
+    left, right = scores["conditions"]["left"], scores["conditions"]["right"]
+    assert re.search(r"measure\s+left\s+right\n", text)
+    assert re.search(rf"reps\s+{left['reps']:.4g}\s+{right['reps']:.4g}\n", text)
+    assert re.search(rf"tempo_error_pct\s+{left['tempo_error_pct']:.4g}\s+{right['tempo_error_pct']:.4g}\n", text)
+    assert re.search(r"quality_score\s+1\s+4\n", text) and "right: quality: poor" in text
+    assert re.search(r"differences: quality_score\s+-3\n", text)
+    assert "Statokinesigram" not in text and "Time held per leg" not in text and "polygon" not in text
