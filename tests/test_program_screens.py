@@ -505,3 +505,29 @@ def test_a_test_stopped_with_esc_keeps_the_conditions_done(services):
     with services.store().transaction() as session:
         (row,) = sessions.sessions_of(session, records.get_user(session, "kiwi"))
         assert row.status == "complete" and list(json.loads(row.scores_json)["conditions"]) == ["eo-firm"]
+
+
+def test_every_clinic_test_starts_from_the_app_or_says_why_not(services):
+    from games.screens.clinic import ClinicMenu, TestRunScreen
+
+    with services.store().transaction() as session:
+        records.add_user(session, "kiwi", year_of_birth=1960)
+    services.user = "kiwi"
+    menu = ClinicMenu(services)
+    services.stack.push(menu)
+    assert set(menu.tests) >= {"mctsib", "symmetry", "single-leg-stance", "los", "alternate-step", "step-test",
+                               "lateral-step-down"}
+    for name in menu.tests:
+        menu.start(name)
+        if name == "los":  # no height in the profile: said on screen, nothing started
+            assert services.stack.top is menu and "height" in menu.message
+            assert any("cannot start" in line for line in said(services))
+            continue
+        screen = services.stack.top
+        assert isinstance(screen, TestRunScreen), name
+        screen.draw(pygame.Surface(SIZE))  # every test draws its first screen
+        services.stack.pop()
+    with services.store().transaction() as session:
+        records.get_user(session, "kiwi").height_cm = 172.0
+    menu.start("los")
+    assert isinstance(services.stack.top, TestRunScreen) and services.stack.top.round.height_cm == 172.0

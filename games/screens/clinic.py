@@ -32,16 +32,21 @@ def test_choice(name: str) -> GameChoice:
     return GameChoice(name, name, TEST_TITLES.get(name, name), None, False, (), "single-leg")
 
 
-def patient_age(services: Services) -> int | None:
+def patient_detail(services: Services, field: str):
+    """A detail of the patient's profile (year_of_birth, height_cm ...), or None."""
     from trainer.store import records
 
     if not services.user:
         return None
     try:
         with services.store().transaction() as session:
-            year = records.get_user(session, services.user).year_of_birth
+            return getattr(records.get_user(session, services.user), field)
     except StoreError:
         return None
+
+
+def patient_age(services: Services) -> int | None:
+    year = patient_detail(services, "year_of_birth")
     return today(services).year - year if year else None
 
 
@@ -53,6 +58,7 @@ class ClinicMenu(Screen):
         self.tests = available_tests()
         self.selected = 0
         self.trial_s = 30.0  # mCTSIB: 30 s, or 60 s to match the norms (T toggles)
+        self.message: str | None = None
 
     def rects(self) -> list[pygame.Rect]:
         row_h = self.font(1.3).get_linesize() + 16
@@ -80,9 +86,14 @@ class ClinicMenu(Screen):
 
         test_class = game_class(name, kind="test")
         seconds = self.trial_s if name == "mctsib" else None
-        options = RoundOptions(leg=self.services.settings.leg, weight_kg=self.services.body_weight_kg,
-                               seconds=seconds)
-        test = test_class(self.services.board, options, wait_between=True)
+        options = RoundOptions(weight_kg=self.services.body_weight_kg, seconds=seconds,
+                               height_cm=patient_detail(self.services, "height_cm"))
+        try:
+            test = test_class(self.services.board, options, wait_between=True)
+        except ValueError as error:  # e.g. the LOS needs the patient's height: said on screen, nothing started
+            self.message = f"{TEST_TITLES.get(name, name)} cannot start: {error}"
+            return
+        self.message = None
         self.services.stack.push(TestRunScreen(self.services, test_choice(name), test))
 
     def draw(self, surface) -> None:
@@ -96,6 +107,9 @@ class ClinicMenu(Screen):
             label = TEST_TITLES[name] + (f"  ({self.trial_s:.0f} s per condition)" if name == "mctsib" else "")
             self.text(surface, clip(label, self.font(1.3), rect.width - 30), 1.3,
                       style.BACKGROUND if selected else style.TEXT, (rect.left + 20, rect.centery), anchor="midleft")
+        if self.message:
+            self.lines(surface, self.message, 1.0, style.WARN, (MARGIN_PX, self.size[1] - 130),
+                       self.size[0] - 2 * MARGIN_PX)
         self.keys_line(surface, "Up/Down: choose   Enter: start   T: mCTSIB 30 or 60 s   Esc: back")
 
 
