@@ -126,16 +126,16 @@ class TestRunScreen(RoundScreen):
         super().handle(event)
 
     def draw(self, surface) -> None:
-        if not getattr(self.round, "waiting", False):
-            super().draw(surface)
-            return
         from trainer.clinic.mctsib import CONDITION_WORDS, INSTRUCTIONS
 
+        condition = getattr(self.round, "condition", None)
+        if not getattr(self.round, "waiting", False) or condition not in INSTRUCTIONS:
+            super().draw(surface)  # running, or a test that draws its own words (single-leg, LOS, steps ...)
+            return
         surface.fill(style.BACKGROUND)
         width, height = self.size
-        condition = self.round.condition
-        self.title(surface, CONDITION_WORDS.get(condition, TEST_TITLES.get(self.choice.game, "")))
-        words = INSTRUCTIONS.get(condition, "Stand on the board as the test asks.")
+        self.title(surface, CONDITION_WORDS[condition])
+        words = INSTRUCTIONS[condition]
         self.text(surface, "Read to the patient:", 1.0, style.MUTED, (MARGIN_PX, 120))
         self.lines(surface, words, 1.8, style.TEXT, (MARGIN_PX, 170), width - 2 * MARGIN_PX, gap_px=12)
         self.text(surface, "Enter (or a click) starts this condition", 1.3, style.YELLOW, (MARGIN_PX, height - 90))
