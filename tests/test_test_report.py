@@ -521,3 +521,29 @@ def test_a_lateral_step_down_session_is_its_numbers_and_its_sources(capsys, tmp_
     assert re.search(r"quality_score\s+1\s+4\n", text) and "right: quality: poor" in text
     assert re.search(r"differences: quality_score\s+-3\n", text)
     assert "Statokinesigram" not in text and "Time held per leg" not in text and "polygon" not in text
+
+
+@pytest.mark.parametrize("year_of_birth, age_words, norm_words", [
+    (None, "no year of birth in the profile: no age group, no percentiles", "no percentile: no age"),
+    (dt.date.today().year - 90, "90 years: outside the BDS norms (18 to under 86 years), no percentiles",
+     "no percentile: age outside the norms"),
+])
+def test_without_an_age_in_the_norms_there_is_no_percentile_and_it_says_why(capsys, tmp_path, year_of_birth,
+                                                                            age_words, norm_words):
+    db = f"sqlite:///{tmp_path / 'db' / 'tracker.db'}"
+    extra = [] if year_of_birth is None else ["--year-of-birth", str(year_of_birth)]
+    assert run(capsys, "user", "add", "kiwi", *extra, "--db", db)[0] == 0
+    rng = np.random.default_rng(5)
+    writer = RecordingWriter(tmp_path / "r", board_url="crafted://", board_identity="crafted", geometry=FORCE_PLATE)
+    xy = np.cumsum(rng.normal(size=(3100, 2)), axis=0) * 0.05
+    writer.add_samples([LoadSample(i / 100, *map(float, cop_to_corners([x], [y], 70.0, FORCE_PLATE)[0]))
+                        for i, (x, y) in enumerate(xy)])
+    writer.close()
+    session_id = _test(capsys, db, "mctsib", f"replay://{tmp_path / 'r'}", "--condition", "ec-firm")
+    code, out, err = _report(capsys, db, "kiwi", session_id, tmp_path / "a.pdf")
+    assert code == 0, err
+    text = "\n".join(pdf_text(tmp_path / "a.pdf")[0])
+    assert age_words in flat(text)
+    assert len(re.findall(rf"ec-firm\s+(95 % ellipse area|mean velocity|mean frequency)\s+[0-9.]+ \S+\s+"
+                          rf"{re.escape(norm_words)}", text)) == 3
+    assert "percentile (" not in text.replace("percentile (age group", "")  # no percentile given anywhere

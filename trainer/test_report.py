@@ -479,6 +479,15 @@ def _attempts_text(result: dict) -> str:
     return ", ".join(parts) or "-"
 
 
+def _why_no_percentile(reason: str) -> str:
+    """with_norms' reason for giving no percentile, short enough for the table (the header says it in full)."""
+    if reason.startswith("no age"):
+        return "no percentile: no age"
+    if "outside the BDS norms" in reason:
+        return "no percentile: age outside the norms"
+    return "no percentile" + (f": {reason[:40]}" if reason else "")
+
+
 def _mctsib_results(pages: _TestPages, data: TestReportData) -> None:
     from trainer.clinic import norms as norms_table
 
@@ -502,8 +511,7 @@ def _mctsib_results(pages: _TestPages, data: TestReportData) -> None:
                 where = f"{found['position']} ({found['age_group']}, n {found['n_people']})"
                 band = "OUTSIDE 5th-95th" if found["outside_5_95"] else "within 5th-95th"
             else:
-                where = found.get("not_given") or norm.get("not_given") or "no percentile"
-                where, band = where[:48], ""
+                where, band = _why_no_percentile(found.get("not_given") or norm.get("not_given") or ""), ""
             rows.append([condition, words, f"{_fmt(value)} {unit}", where, band])
     pages.table(["condition", "measure", "value", "percentile (age group, n people)", "5th-95th"], rows,
                 size=SMALL_PT)
