@@ -531,3 +531,35 @@ def test_every_clinic_test_starts_from_the_app_or_says_why_not(services):
         records.get_user(session, "kiwi").height_cm = 172.0
     menu.start("los")
     assert isinstance(services.stack.top, TestRunScreen) and services.stack.top.round.height_cm == 172.0
+
+
+def test_the_results_draw_the_los_polygon_and_the_single_leg_times(services, tmp_path):
+    """The pictures clinicians expect, from crafted recordings (tests/test_clinic_los.py and
+    tests/test_clinic_single_leg_stance.py): the LOS polygon over its limit, and the time held per leg."""
+    from games.screens.clinic import TestResultsScreen
+    from test_clinic_los import lean_track, run_los
+    from test_clinic_single_leg_stance import Track, run_test
+    from clinic_tracks import write_track
+
+    x, y, load = lean_track()
+    los_result = run_los(write_track(tmp_path / "los", x, y, load, rate_hz=100.0))
+    screen = TestResultsScreen(services, "los", los_result.scores)
+    services.stack.push(screen)
+    surface = pygame.Surface(SIZE)
+    screen.draw(surface)
+    box = pygame.Rect(SIZE[0] - 48 - 420, 110, 420, 420)
+    colours = [tuple(surface.get_at((px, py)))[:3] for px in range(box.left, box.right, 2)
+               for py in range(box.top, box.bottom, 2)]
+    assert colours.count(style.SKY_BLUE) > 100 and colours.count(style.MUTED) > 50  # reached, and the limit
+    assert "Limits of Stability: reached (blue) and the limit (grey), forward up" in said(services)
+    services.stack.pop()
+
+    track = Track().both(2.0).one("left", 31.0).both(2.0)
+    for leg, held in (("right", 12.0), ("left", 8.0), ("right", 10.0)):
+        for _ in range(3):
+            track.one(leg, held).both(2.0)
+    legs = run_test(track.write(tmp_path / "sls"))
+    services.stack.push(TestResultsScreen(services, "single-leg-stance", legs.scores))
+    texts = said(services)
+    assert "Time held per leg (blue left, orange right)" in texts
+    assert [t for t in texts if t.endswith(" s") and t[0].isdigit()][:4] == ["30.0 s", "12.0 s", "8.0 s", "10.0 s"]

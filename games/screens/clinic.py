@@ -190,12 +190,20 @@ class TestResultsScreen(Screen):
                 box = pygame.Rect(MARGIN_PX + i * (THUMB_PX + 20), y + 24, THUMB_PX, THUMB_PX)
                 self.draw_thumbnail(surface, box, condition, trace, conditions.get(condition, {}))
             y += THUMB_PX + 70
+        picture = pygame.Rect(width - MARGIN_PX - 420, y + 24, 420, min(420, height - y - 120))
+        text_right = width - MARGIN_PX
+        if self.results.get("polygon_mm") and self.results.get("theoretical_polygon_mm"):
+            self.draw_los_polygon(surface, picture)
+            text_right = picture.left - 20
+        elif any("leg" in c and "held_s" in c for c in conditions.values()):
+            self.draw_leg_bars(surface, picture, conditions)
+            text_right = picture.left - 20
         lines = result_lines(self.test, self.results, valid=self.valid)[1:]
         font_scale = 0.75
         for line in lines:
             if y > height - 70:
                 break
-            y = self.text(surface, clip(line.strip(), self.font(font_scale), width - 2 * MARGIN_PX), font_scale,
+            y = self.text(surface, clip(line.strip(), self.font(font_scale), text_right - MARGIN_PX - 24), font_scale,
                           style.TEXT if not line.startswith("    ") else style.MUTED,
                           (MARGIN_PX + (24 if line.startswith("    ") else 0), y)).bottom + 2
         if self.age is None and self.test == "mctsib":
@@ -204,6 +212,44 @@ class TestResultsScreen(Screen):
             self.text(surface, clip(self.note, self.font(0.8), width - 2 * MARGIN_PX), 0.8, style.WARN,
                       (MARGIN_PX, height - 40))
         self.keys_line(surface, "Enter: back")
+
+    def draw_los_polygon(self, surface, box: pygame.Rect) -> None:
+        """The LOS polygon (maximal excursions, mm) over the theoretical limit, seen from above, forward up."""
+        import math
+
+        limit = self.results["theoretical_polygon_mm"]
+        reached = [(x, y) for x, y in self.results["polygon_mm"] if math.isfinite(x) and math.isfinite(y)]
+        span = max(max(abs(v) for point in limit + reached for v in point), 1.0)
+        scale = (min(box.width, box.height) / 2 - 30) / span
+        pygame.draw.rect(surface, style.PANEL, box, border_radius=8)
+
+        def px(point):
+            return box.centerx + point[0] * scale, box.centery - point[1] * scale
+
+        pygame.draw.polygon(surface, style.MUTED, [px(p) for p in limit], 2)
+        if len(reached) >= 3:
+            pygame.draw.polygon(surface, style.SKY_BLUE, [px(p) for p in reached], 4)
+        for point in reached:
+            pygame.draw.circle(surface, style.YELLOW, px(point), 6)
+        self.text(surface, "Limits of Stability: reached (blue) and the limit (grey), forward up", 0.7,
+                  style.MUTED, (box.left, box.top - 4), anchor="bottomleft")
+
+    def draw_leg_bars(self, surface, box: pygame.Rect, conditions: dict) -> None:
+        """Time held per condition (left/right, eyes open/closed) as bars against the trial's length."""
+        pygame.draw.rect(surface, style.PANEL, box, border_radius=8)
+        items = [(name, c) for name, c in conditions.items() if "held_s" in c]
+        bar_h = min(60, (box.height - 40) // max(1, len(items)) - 12)
+        for i, (name, result) in enumerate(items):
+            top = box.top + 20 + i * (bar_h + 12)
+            full = box.width - 140
+            share = min(1.0, float(result["held_s"]) / float(result.get("trial_s") or 30.0))
+            colour = style.SKY_BLUE if result.get("leg") == "left" else style.ORANGE
+            pygame.draw.rect(surface, colour, pygame.Rect(box.left + 120, top, int(full * share), bar_h))
+            self.text(surface, name, 0.8, style.TEXT, (box.left + 12, top + bar_h // 2), anchor="midleft")
+            self.text(surface, f"{result['held_s']:.1f} s", 0.75, style.TEXT,
+                      (box.left + 124, top + bar_h // 2), anchor="midleft")
+        self.text(surface, "Time held per leg (blue left, orange right)", 0.7, style.MUTED,
+                  (box.left, box.top - 4), anchor="bottomleft")
 
     def draw_thumbnail(self, surface, box: pygame.Rect, condition: str, trace, result: dict) -> None:
         from games.screens.play import trace_layout
@@ -241,7 +287,7 @@ def condition_traces(folder, results: dict) -> dict:
         return {}
     traces = {}
     for condition, result in results.get("conditions", {}).items():
-        attempts = [a for a in result.get("attempts", []) if a.get("held_s")]
+        attempts = [a for a in result.get("attempts", []) if a.get("held_s") and "start_s" in a]
         if not attempts:
             continue
         best = max(attempts, key=lambda a: (a.get("stepped_at_s") is None, a["held_s"]))
