@@ -66,8 +66,10 @@ def documented_mdc() -> dict[tuple[str, str], tuple[float, str, str]]:
     if HILL_REFERENCE.get("mdc") is not None:
         out[("step-test", "steps")] = (float(HILL_REFERENCE["mdc"]), "steps", HILL_REFERENCE["mdc_source"])
     return out
-# Numbers of a condition that are bookkeeping, not results (not listed in the generic table or compared).
+
+
 GAP_IN = 0.75  # between two rows of statokinesigrams: the upper one's axis label, the lower one's title
+# Numbers of a condition that are bookkeeping, not results (not listed in the generic table or compared).
 NOT_RESULTS = {"trial_s", "samples", "start_s", "stepped_at_s", "body_weight_kg", "mean_load_kg", "weight_kg",
                "empty_board_kg"}
 
@@ -113,6 +115,8 @@ def _age_at(user, started_utc: str) -> int | None:
 
 
 def _age_line(test: str, age: int | None) -> str:
+    if test != "mctsib":  # the only test with norms
+        return "no year of birth in the profile" if age is None else f"{age} years at the test"
     if age is None:
         return "no year of birth in the profile: no age group, no percentiles"
     from trainer.clinic import norms
@@ -122,7 +126,7 @@ def _age_line(test: str, age: int | None) -> str:
     except ValueError:
         return f"{age} years: outside the BDS norms (18 to under 86 years), no percentiles"
     words = f"{group['name']} adults, {group['age_min_years']}-{group['age_below_years'] - 1} years, of the BDS norms"
-    return f"{age} years at the test: {words}" if test == "mctsib" else f"{age} years at the test"
+    return f"{age} years at the test: {words}"
 
 
 def calibration_record(identity: str):
@@ -167,8 +171,13 @@ def _sample_table(text: str):
     """(t_s, cop_x_mm, cop_y_mm) arrays from a samples.csv's text (empty cells as NaN)."""
     import numpy as np
 
-    table = np.genfromtxt(io.StringIO(text), delimiter=",", skip_header=1, usecols=(0, 11, 12), dtype=float,
-                          ndmin=2)
+    header = text.split("\n", 1)[0].strip().split(",")
+    try:
+        columns = tuple(header.index(name) for name in ("t_s", "cop_x_mm", "cop_y_mm"))
+    except ValueError:
+        raise BalanceTrainerError(f"the session's samples have no t_s, cop_x_mm and cop_y_mm columns: {header}") \
+            from None
+    table = np.genfromtxt(io.StringIO(text), delimiter=",", skip_header=1, usecols=columns, dtype=float, ndmin=2)
     if table.size == 0:
         return np.empty(0), np.empty(0), np.empty(0)
     return table[:, 0], table[:, 1], table[:, 2]
