@@ -229,8 +229,9 @@ def test_symmetry_shows_the_shares_and_a_later_test_its_change(capsys, store_url
     _check_pages(reader, pages, len(pages))
     text = "\n".join(pages)
     assert re.search(r"left\s+55\.0 %", text) and f"both-feet: compared with session {first}" in text
-    assert re.search(r"both-feet\s+left_pct\s+60\s+55\s+-5 %\s+no MDC known\s+-", text)
-    assert re.search(r"both-feet\s+asymmetry_pct\s+20\s+10\s+-10 %\s+no MDC known", text)
+    assert re.search(r"both-feet\s+left share\s+60\s+55\s+-5 % points\s+no MDC known\s+-", text)
+    assert re.search(r"both-feet\s+front share\s+50\s+50\s+\+0 % points\s+no MDC known\s+-", text)
+    assert re.search(r"both-feet\s+asymmetry\s+20\s+10\s+-10 % points\s+no MDC known", text)
 
 
 def test_a_test_this_version_does_not_know_is_a_table_of_its_numbers(capsys, tmp_path):

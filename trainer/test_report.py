@@ -35,7 +35,8 @@ TEST_TITLES = {"mctsib": "mCTSIB (modified Clinical Test of Sensory Interaction 
                "symmetry": "Weight-bearing symmetry", "single-leg-stance": "Single-leg stance",
                "los": "Limits of Stability", "alternate-step": "Alternate Step Test", "step-test": "Step test",
                "lateral-step-down": "Lateral step-down"}
-MEASURE_WORDS = {"held_s": ("time held", "s")}
+MEASURE_WORDS = {"held_s": ("time held", "s"), "left_pct": ("left share", "%"), "front_pct": ("front share", "%"),
+                 "asymmetry_pct": ("asymmetry", "%")}
 NORM_WORDS = {"sway_area_ellipse95_cm2": ("95 % ellipse area", "cm²"), "mean_velocity_cm_s": ("mean velocity", "cm/s"),
               "mean_frequency_hz": ("mean frequency", "Hz")}
 RATIO_WORDS = {"romberg_firm": "Romberg quotient, firm (eyes closed / open)",
@@ -761,7 +762,8 @@ def _changes(pages: _TestPages, data: TestReportData) -> None:
                    SMALL_PT, fontweight="bold")
     words = {**NORM_WORDS, **MEASURE_WORDS}
     rows = [[r["condition"], words.get(r["measure"], (r["measure"],))[0], _fmt(r["before"]), _fmt(r["now"]),
-             f"{r['change']:+.3g} {r['unit']}".strip(), r["mdc"], r["flag"] or "-"] for r in data.changes]
+             f"{r['change']:+.3g} {'% points' if r['unit'] == '%' else r['unit']}".strip(), r["mdc"],
+             r["flag"] or "-"] for r in data.changes]
     if rows:
         pages.table(["condition", "measure", "before", "now", "change", "MDC", "real change?"], rows, size=SMALL_PT)
     without = [c for c in conditions if c not in data.previous]
