@@ -183,9 +183,11 @@ def _single_leg_lines(results: dict) -> list[str]:
 
 
 def _los_lines(results: dict) -> list[str]:
+    from trainer.clinic.los import COM_HEIGHT_FRACTION
+
     limits = results.get("limits_mm", {})
     lines = [f"  height {_value(results.get('height_cm'), 4)} cm, centre of mass at "
-             f"{_value(results.get('com_height_mm'), 4)} mm; limits (mm): "
+             f"{_value(results.get('com_height_mm'), 4)} mm ({COM_HEIGHT_FRACTION:g} x height, unchecked); limits (mm): "
              + ", ".join(f"{d} {limit:.0f}" for d, limit in limits.items())]
     lines.append(f"  {'dir':4s}{'RT s':>7}{'MVL mm/s':>10}{'EPE %':>8}{'MXE %':>8}{'DCL %':>8}")
     for direction, result in results.get("directions", {}).items():
