@@ -563,3 +563,31 @@ def test_the_results_draw_the_los_polygon_and_the_single_leg_times(services, tmp
     texts = said(services)
     assert "Time held per leg (blue left, orange right)" in texts
     assert [t for t in texts if t.endswith(" s") and t[0].isdigit()][:4] == ["30.0 s", "12.0 s", "8.0 s", "10.0 s"]
+
+
+def test_test_results_name_the_board_and_the_change_since_the_last_test(services):
+    from games.screens.clinic import ClinicMenu, TestResultsScreen
+
+    with services.store().transaction() as session:
+        records.add_user(session, "kiwi", year_of_birth=1990)
+    services.user = "kiwi"
+    menu = ClinicMenu(services)
+    services.stack.push(menu)
+    for run_no in range(2):
+        menu.start("symmetry")
+        key(services, pygame.K_RETURN)
+        run(services, 31.0)
+        results = services.stack.top
+        assert isinstance(results, TestResultsScreen)
+        texts = said(services)
+        assert any(t.startswith("Board: simulated person") and "no calibration record" in t for t in texts)
+        if run_no == 0:
+            assert "Since the last test: this is the first of its kind for this patient" in texts
+        else:
+            assert any(t.startswith("Since the last test (") for t in texts)
+            assert any("left_pct" in t and "no MDC known" in t for t in texts)  # nothing invented
+        key(services, pygame.K_DOWN)  # scrolls the words
+        assert results.scroll == 3 and said(services)[1:] != texts[1:]
+        key(services, pygame.K_RETURN)
+        run(services, FIXED_STEP_S)
+        assert services.stack.top is menu

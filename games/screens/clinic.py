@@ -143,24 +143,28 @@ class TestRunScreen(RoundScreen):
 
     def _finish(self) -> None:
         valid = self.services.board.error is None and not self.paused
+        session_id = None
         if self.record is not None:
             scores = self.record.finish(self.round, valid=valid)
             if self.record.database_error:
                 self.write_error = (f"kept in {self.folder} but not in the database ({self.record.database_error})")
+            elif self.record.log is not None:
+                session_id = self.record.log.session_id
             self.record = None
         else:
             scores = dict(self.round.scores())
         self.services.board.sample_sink = None
         self.services.stack.replace(TestResultsScreen(self.services, self.choice.game, scores, valid=valid,
-                                                      folder=self.folder, note=self.write_error))
+                                                      folder=self.folder, note=self.write_error,
+                                                      session_id=session_id))
 
 
 class TestResultsScreen(Screen):
     """Per condition: time held, the measures with their percentiles, and the sway path with its 95 % ellipse."""
 
     def __init__(self, services: Services, test: str, scores: dict, *, valid: bool = True, folder=None,
-                 note: str | None = None):
-        from trainer.clinic.report_values import with_norms
+                 note: str | None = None, session_id: int | None = None):
+        from trainer.clinic.report_values import result_lines, with_norms
 
         super().__init__(services)
         self.test = test
@@ -170,14 +174,19 @@ class TestResultsScreen(Screen):
         self.valid = valid
         self.note = note
         self.traces = condition_traces(folder, self.results) if folder is not None else {}
+        # The words under the pictures: the board and its calibration, the change since last time, the results.
+        self.lines = (board_lines(services) + change_lines(services, test, scores, session_id)
+                      + result_lines(test, self.results, valid=valid)[1:])
+        self.scroll = 0  # Up/Down: the first line shown
 
     def handle(self, event) -> None:
-        if is_confirm(event) or is_click(event) or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_UP, pygame.K_DOWN):
+            step = 3 if event.key == pygame.K_DOWN else -3
+            self.scroll = max(0, min(len(self.lines) - 1, self.scroll + step))
+        elif is_confirm(event) or is_click(event) or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.finished = True
 
     def draw(self, surface) -> None:
-        from trainer.clinic.report_values import result_lines
-
         surface.fill(style.BACKGROUND)
         width, height = self.size
         y = self.title(surface, f"Results: {TEST_TITLES.get(self.test, self.test)}")
@@ -198,10 +207,10 @@ class TestResultsScreen(Screen):
         elif any("leg" in c and "held_s" in c for c in conditions.values()):
             self.draw_leg_bars(surface, picture, conditions)
             text_right = picture.left - 20
-        lines = result_lines(self.test, self.results, valid=self.valid)[1:]
         font_scale = 0.75
-        for line in lines:
-            if y > height - 70:
+        for line in self.lines[self.scroll:]:
+            if y > height - 90:
+                self.text(surface, "more below: Down", 0.75, style.YELLOW, (MARGIN_PX, height - 84))
                 break
             y = self.text(surface, clip(line.strip(), self.font(font_scale), text_right - MARGIN_PX - 24), font_scale,
                           style.TEXT if not line.startswith("    ") else style.MUTED,
@@ -211,7 +220,7 @@ class TestResultsScreen(Screen):
         if self.note:
             self.text(surface, clip(self.note, self.font(0.8), width - 2 * MARGIN_PX), 0.8, style.WARN,
                       (MARGIN_PX, height - 40))
-        self.keys_line(surface, "Enter: back")
+        self.keys_line(surface, "Up/Down: scroll the results   Enter: back")
 
     def draw_los_polygon(self, surface, box: pygame.Rect) -> None:
         """The LOS polygon (maximal excursions, mm) over the theoretical limit, seen from above, forward up."""
@@ -272,6 +281,46 @@ class TestResultsScreen(Screen):
             words += " (not completed)"
         self.text(surface, words, 0.75, style.TEXT if result.get("completed") else style.WARN,
                   (box.left, box.bottom + 4))
+
+
+def board_lines(services: Services) -> list[str]:
+    """The board and its calibration record, as the test report states them (trainer.test_report)."""
+    import datetime as _dt
+
+    from trainer.test_report import calibration_lines, calibration_record
+
+    identity = getattr(services.board.source, "identity", "") or ""
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return [f"Board: {identity or 'unknown'}; " + "; ".join(calibration_lines(calibration_record(identity), now))]
+
+
+def change_lines(services: Services, test: str, scores: dict, session_id: int | None) -> list[str]:
+    """The change since the patient's previous test of this kind, flagged only where an MDC is documented."""
+    import json
+
+    from trainer.store import records, sessions
+    from trainer.test_report import changes_since
+
+    if not services.user:
+        return []
+    try:
+        with services.store().transaction() as session:
+            user = records.get_user(session, services.user)
+            earlier = [(r.id, r.started_utc, json.loads(r.scores_json or "{}"))
+                       for r in sessions.sessions_of(session, user, name=test)
+                       if r.kind == "test" and r.id != session_id and r.status in ("complete", "imported")
+                       and r.valid is not False]
+    except StoreError:
+        return []
+    rows, previous = changes_since(test, scores, earlier)
+    if not previous:
+        return ["Since the last test: this is the first of its kind for this patient"]
+    when = max(p["started_utc"] for p in previous.values())[:10]
+    lines = [f"Since the last test ({when}):"]
+    for row in rows:
+        lines.append(f"    {row['condition']} {row['measure']}: {row['before']:.3g} -> {row['now']:.3g} "
+                     f"({row['change']:+.3g} {row['unit']}) {row['flag'] or row['mdc']}".rstrip())
+    return lines
 
 
 def condition_traces(folder, results: dict) -> dict:
