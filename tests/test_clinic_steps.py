@@ -207,33 +207,43 @@ def test_the_window_waits_for_the_clinician_and_draws_each_state(tmp_path, geome
 
     placements, _, go = hill_script({"left": 6, "right": 6})
     folder = write_placements(tmp_path / "hill", geometry, placements, duration_s=go["right"] + 16.0)
-    source = make_source(f"replay://{folder}?speed=50")  # paced, fast: a few samples a frame, as a live board
+    # Paced like a live board (a few samples a frame), on a clock that moves one 60 Hz step per update: the same
+    # samples reach each frame however loaded the machine is.
+    from hardware.replay import ReplaySource
+
+    clock = {"now_s": 0.0}
+    source = ReplaySource(str(folder), speed=1.0, clock=lambda: clock["now_s"])
     source.open()
     try:
         board = BalanceInput(source)
+
+        def step():
+            clock["now_s"] += STEP_S
+            test.update(STEP_S)
+
         test = HillStepTest(board, RoundOptions(), wait_between=True)
         board.sample_sink = round_sink(test, None)
         pygame.init()
         surface = pygame.Surface((1280, 720))
         pictures = []
         for _ in range(3):  # waiting: nothing is taken while the clinician has not pressed Enter
-            test.update(STEP_S)
+            step()
         assert test.waiting and test.newest_s is None
         test.draw(surface)
         pictures.append(pygame.image.tobytes(surface, "RGB"))
         test.proceed()
         while test.newest_s is None:
-            test.update(STEP_S)
+            step()
         assert test.newest_s < test.go_s
         test.draw(surface)  # get ready
         pictures.append(pygame.image.tobytes(surface, "RGB"))
         while test.newest_s is not None and test.newest_s < test.go_s + 1.0:
-            test.update(STEP_S)
+            step()
         test.draw(surface)  # go, counting
         pictures.append(pygame.image.tobytes(surface, "RGB"))
         assert len(set(pictures)) == 3
         while not test.results:
-            test.update(STEP_S)
+            step()
         assert test.waiting and test.condition == "right" and test.results["left"]["steps"] == 6
     finally:
         source.close()
