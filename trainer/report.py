@@ -214,8 +214,9 @@ class _Pages:
             self.line(fmt(row), size, family="monospace")
 
 
-def write_report(path: Path, data: ReportData) -> int:
-    """Write the PDF atomically; returns the number of pages."""
+def write_pdf(path: Path, title: str, render, data) -> int:
+    """Write render(pdf, data)'s pages as a PDF, atomically, text kept as text (pypdf reads it back); returns the
+    number of pages. The program report and the test report (trainer.test_report) both write through this."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -227,12 +228,16 @@ def write_report(path: Path, data: ReportData) -> int:
 
     def write(tmp):
         with matplotlib.rc_context({"pdf.fonttype": 42, "font.size": BODY_PT}), \
-                PdfPages(tmp, metadata={"Title": f"balance-trainer report: {data.name}",
-                                        "Creator": "balance-trainer"}) as pdf:
-            pages_written.append(render_pages(pdf, data))
+                PdfPages(tmp, metadata={"Title": title, "Creator": "balance-trainer"}) as pdf:
+            pages_written.append(render(pdf, data))
 
     write_atomically(Path(path), write)
     return pages_written[0]
+
+
+def write_report(path: Path, data: ReportData) -> int:
+    """Write the PDF atomically; returns the number of pages."""
+    return write_pdf(path, f"balance-trainer report: {data.name}", render_pages, data)
 
 
 def render_pages(sink, data: ReportData) -> int:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainer.errors import BalanceTrainerError
-from trainer.report import A4_IN, BODY_PT, MARGIN_IN, SMALL_PT, TITLE_PT, _Pages
+from trainer.report import A4_IN, BODY_PT, MARGIN_IN, SMALL_PT, TITLE_PT, _Pages, write_pdf
 
 FOOTER = ("Made by balance-trainer from a clinical test on a balance board. It is not a diagnosis: read it with "
           "the person and their clinician.")
@@ -356,23 +356,7 @@ def _when(started_utc: str) -> str:
 
 def write_test_report(path: Path, data: TestReportData) -> int:
     """Write the PDF atomically; returns the number of pages."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from trainer.plots import write_atomically
-
-    pages_written = []
-
-    def write(tmp):
-        with matplotlib.rc_context({"pdf.fonttype": 42, "font.size": BODY_PT}), \
-                PdfPages(tmp, metadata={"Title": f"balance-trainer test report: {data.name}, {data.test}",
-                                        "Creator": "balance-trainer"}) as pdf:
-            pages_written.append(render_test_pages(pdf, data))
-
-    write_atomically(Path(path), write)
-    return pages_written[0]
+    return write_pdf(path, f"balance-trainer test report: {data.name}, {data.test}", render_test_pages, data)
 
 
 def render_test_pages(sink, data: TestReportData) -> int:

@@ -24,6 +24,17 @@ MAX_ATTEMPTS = 3
 WEIGHT_WINDOW_S = 1.0
 
 
+def end_where_samples_stop(rows, start_s: float, trial_s: float) -> tuple[float, bool]:
+    """(end_s, complete) of an attempt whose samples (rows of (t_s, ...)) stopped: complete when they reach the
+    trial's end within one sample interval (a 60-s recording at 100 Hz ends at 59.99 s), else it ends one interval
+    after its last sample."""
+    times = [row[0] for row in rows[-50:]]
+    interval = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    if times[-1] + interval >= start_s + trial_s - 1e-9:
+        return start_s + trial_s, True
+    return times[-1] + interval, False
+
+
 @dataclass
 class Attempt:
     start_s: float
@@ -102,18 +113,12 @@ class QuietStanceTrial:
         attempt.rows.append((t_s, *map(float, corners_kg)))
 
     def end_of_data(self) -> None:
-        """The samples stopped (a recording ran out, a test cut short). A running attempt whose samples reach the
-        trial's end within one sample interval is complete (a 60-s recording at 100 Hz ends at 59.99 s); any
-        other running attempt ends where its samples end, not completed."""
+        """The samples stopped (a recording ran out, a test cut short): see `end_where_samples_stop`."""
         attempt = self.running
         if attempt is None or not attempt.rows:
             return
-        times = [row[0] for row in attempt.rows[-50:]]
-        interval = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-        if times[-1] + interval >= attempt.start_s + self.trial_s - 1e-9:
-            attempt.end_s = attempt.start_s + self.trial_s
-        else:
-            attempt.end_s = times[-1] + interval
+        attempt.end_s, complete = end_where_samples_stop(attempt.rows, attempt.start_s, self.trial_s)
+        if not complete:
             attempt.stepped_at_s = None
             self.cut_short = True
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trainer.clinic.quiet_stance import end_where_samples_stop
 from trainer.cop import MIN_STANDING_KG
 from trainer.scoring.single_leg import TOUCH_DOWN_LOAD_FRACTION, TouchDown, TouchDownDetector
 
@@ -230,12 +231,8 @@ class SingleLegStanceTrial:
         attempt = self.running
         if attempt is None or not attempt.rows:
             return
-        times = [row[0] for row in attempt.rows[-50:]]
-        interval = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-        if times[-1] + interval >= attempt.start_s + self.trial_s - 1e-9:
-            attempt.end_s = attempt.start_s + self.trial_s
-        else:
-            attempt.end_s = times[-1] + interval
+        attempt.end_s, complete = end_where_samples_stop(attempt.rows, attempt.start_s, self.trial_s)
+        if not complete:
             attempt.cut_short = True
             self.cut_short = True
 
