@@ -397,6 +397,19 @@ def test_the_progress_screen_shows_the_plot_and_says_the_real_changes(services):
     assert whites > 1000  # the figure (a light background on the dark screen) fills the middle of the screen
 
 
+def test_the_progress_screen_says_it_is_drawing_before_the_figure_is_ready(services):
+    from games.screens.progress import ProgressScreen
+    from test_program import make_checks
+
+    add_user(services, checks=make_checks())
+    screen = ProgressScreen(services, draw_now=False)
+    services.stack.push(screen)
+    assert "Drawing your progress..." in said(services) and screen.image is None
+    run(services, FIXED_STEP_S)
+    assert screen.ready and screen.image is not None and "Your progress" in said(services)
+    assert "Drawing your progress..." not in said(services)
+
+
 def test_progress_with_nothing_to_show_says_so(services):
     from games.screens.progress import ProgressScreen
 

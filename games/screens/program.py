@@ -304,7 +304,7 @@ class TodayScreen(Screen):
         elif kind == "progress":
             from games.screens.progress import ProgressScreen
 
-            services.stack.push(ProgressScreen(services))
+            services.stack.push(ProgressScreen(services, draw_now=False))  # its first frame says it is drawing
         elif kind == "clinic":
             from games.screens.clinic import ClinicMenu
 

@@ -45,15 +45,27 @@ def change_words(trends) -> list[str]:
 
 
 class ProgressScreen(Screen):
-    def __init__(self, services: Services):
+    """Drawing the figure takes a second or two (matplotlib): the first frame says so, the next step draws it."""
+
+    def __init__(self, services: Services, *, draw_now: bool = True):
         super().__init__(services)
         self.image = None
         self.trends = []
         self.error: str | None = None
+        self.ready = False
+        if draw_now:
+            self.make_picture()
+
+    def make_picture(self) -> None:
         try:
-            self.image, self.trends = progress_picture(services)
+            self.image, self.trends = progress_picture(self.services)
         except (BalanceTrainerError, ValueError) as error:
             self.error = str(error)
+        self.ready = True
+
+    def tick(self, dt_s: float) -> None:
+        if not self.ready:
+            self.make_picture()
 
     def handle(self, event) -> None:
         if is_confirm(event) or is_click(event) or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
@@ -63,6 +75,10 @@ class ProgressScreen(Screen):
         surface.fill(style.BACKGROUND)
         width, height = self.size
         self.title(surface, "Your progress")
+        if not self.ready:
+            self.text(surface, "Drawing your progress...", 1.4, style.YELLOW, (width // 2, height // 2),
+                      anchor="center")
+            return
         if self.error or self.image is None:
             self.lines(surface, self.error or "Nothing to show yet.", 1.1, style.TEXT, (MARGIN_PX, 140),
                        width - 2 * MARGIN_PX)
