@@ -57,7 +57,8 @@ def main() -> int:
     from games.screens.checks import check_form
     from games.screens.clinic import ClinicMenu
     from games.screens.play import CountdownScreen, RoundScreen
-    from games.screens.program import ExerciseTimer, TodayScreen
+    from games.screens.exercise import ExerciseTimer
+    from games.screens.program import TodayScreen
     from games.screens.standings import LeaderboardScreen
     from games.trainer_app import make_services
     from hardware.sources import open_source

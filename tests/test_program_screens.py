@@ -16,9 +16,8 @@ from games import style
 from games.app import FIXED_STEP_S
 from games.screens.checks import check_form
 from games.screens.forms import FormScreen
-from games.screens.program import (
-    DiaryScreen, ExerciseTimer, ProfileScreen, RepCounter, TodayScreen, units_of,
-)
+from games.screens.exercise import ExerciseTimer, RepCounter
+from games.screens.program import DiaryScreen, ProfileScreen, TodayScreen, units_of
 from games.screens.cards import InstructionCard
 from games.screens.play import ResultsScreen, RoundScreen
 from games.screens.start import StartScreen, WeighScreen
