@@ -306,7 +306,7 @@ def test_a_report_that_fails_half_way_leaves_the_old_file(capsys, tmp_path, monk
 
 
 def test_a_change_is_real_only_where_an_mdc_is_known():
-    from trainer.test_report import changes_since
+    from trainer.clinic.history import changes_since
 
     now = {"conditions": {"left": {"held_s": 20.0, "completed": True}, "right": {"held_s": 9.0}}}
     earlier = [(1, "2026-01-01T10:00:00+00:00", {"conditions": {"left": {"held_s": 5.0}, "right": {"held_s": 8.0}}}),
@@ -331,7 +331,7 @@ def test_a_change_is_real_only_where_an_mdc_is_known():
 
 def test_the_calibration_record_of_a_plate_is_found_by_its_uid():
     from trainer.calibration import Calibration, CalibrationStore
-    from trainer.test_report import calibration_lines, calibration_record
+    from trainer.clinic.history import calibration_lines, calibration_record
 
     store = CalibrationStore()
     store.save(Calibration("0a1b2c3d", [0.0] * 4, [1e-4] * 4, created_utc="2026-02-01T08:00:00+00:00"))
@@ -351,7 +351,7 @@ def test_the_calibration_record_of_a_plate_is_found_by_its_uid():
 
 
 def test_best_attempt_is_the_completed_one_else_the_longest():
-    from trainer.test_report import best_attempt
+    from trainer.clinic.history import best_attempt
 
     result = {"trial_s": 30.0, "attempts": [{"held_s": 12.0, "stepped_at_s": 12.0, "start_s": 0.0},
                                             {"held_s": 30.0, "stepped_at_s": None, "start_s": 12.5}]}

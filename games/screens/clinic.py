@@ -284,10 +284,10 @@ class TestResultsScreen(Screen):
 
 
 def board_lines(services: Services) -> list[str]:
-    """The board and its calibration record, as the test report states them (trainer.test_report)."""
+    """The board and its calibration record, as the test report states them (trainer.clinic.history)."""
     import datetime as _dt
 
-    from trainer.test_report import calibration_lines, calibration_record
+    from trainer.clinic.history import calibration_lines, calibration_record
 
     identity = getattr(services.board.source, "identity", "") or ""
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -299,7 +299,7 @@ def change_lines(services: Services, test: str, scores: dict, session_id: int | 
     import json
 
     from trainer.store import records, sessions
-    from trainer.test_report import changes_since
+    from trainer.clinic.history import changes_since
 
     if not services.user:
         return []
@@ -325,8 +325,7 @@ def change_lines(services: Services, test: str, scores: dict, session_id: int | 
 
 def condition_traces(folder, results: dict) -> dict:
     """{condition: (cop_x_mm, cop_y_mm)} of each condition's best attempt, from the test's recording folder."""
-    import numpy as np
-
+    from trainer.clinic.history import best_attempt_path
     from trainer.errors import BalanceTrainerError
     from trainer.readers.folder import read_folder
 
@@ -334,14 +333,10 @@ def condition_traces(folder, results: dict) -> dict:
         recording = read_folder(folder)
     except (BalanceTrainerError, OSError):
         return {}
+    samples = (recording.t_s, recording.cop_x_mm, recording.cop_y_mm)
     traces = {}
     for condition, result in results.get("conditions", {}).items():
-        attempts = [a for a in result.get("attempts", []) if a.get("held_s") and "start_s" in a]
-        if not attempts:
-            continue
-        best = max(attempts, key=lambda a: (a.get("stepped_at_s") is None, a["held_s"]))
-        inside = (recording.t_s >= best["start_s"]) & (recording.t_s < best["start_s"] + best["held_s"])
-        inside &= np.isfinite(recording.cop_x_mm)
-        if inside.sum() >= 10:
-            traces[condition] = (recording.cop_x_mm[inside], recording.cop_y_mm[inside])
+        x, y = best_attempt_path(samples, result)  # the attempt the result is from, as the report draws it
+        if len(x) >= 10:
+            traces[condition] = (x, y)
     return traces
