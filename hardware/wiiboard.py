@@ -10,9 +10,11 @@ plus the front button as BTN_A (EV_KEY 0x130), each batch closed by EV_SYN/SYN_R
 driver's names (the Wii protocol's): the power button sits on the bottom edge.
 The input core sends a value only when it changes: a sensor missing from a batch keeps its last value, and a board
 nobody touches may send nothing at all. Silence is therefore not a disconnect; a disconnect is the device file
-going away (read error ENODEV, the node vanishing). The driver declares a fuzz of 2 units, with which the input
-core drops changes of 1 unit and averages changes of 2-3 units with the old value; `open()` sets the fuzz to 0
-(EVIOCSABS) so that every 10 g change arrives (`kernel_fuzz_units` says what is in effect).
+going away (read error ENODEV or EIO, end of file, the node vanishing). A device that goes away is looked for again
+and reopened (`WiiBoardSource`: DISCONNECTED meanwhile, events "disconnected" and "reconnected"). The driver
+declares a fuzz of 2 units, with which the input core drops changes of 1 unit and averages changes of 2-3 units
+with the old value; `open()` sets the fuzz to 0 (EVIOCSABS) so that every 10 g change arrives (`kernel_fuzz_units`
+says what is in effect).
 
 The byte stream
 ---------------
@@ -102,6 +104,9 @@ RESYNC_FORGET_BYTES = 64 * EVENT_SIZE  # searched this far in vain: the clock re
 POLL_MS = 50  # the reader thread wakes this often to notice close() and a vanished device
 READ_BYTES = 256 * EVENT_SIZE
 REPEAT_AFTER_S = 0.1  # well under BalanceInput's STALE_AFTER_S
+RETRY_S = 0.5  # a board that went away is looked for in sysfs this long after the drop ...
+RETRY_MAX_S = 2.0  # ... and then after every look in vain, the wait doubling up to this
+LOST_ERRNOS = (errno.ENODEV, errno.EIO, errno.ENXIO)  # a read error saying the device itself is gone
 
 # ioctl numbers: the generic Linux encoding (x86, ARM, RISC-V): dir << 30 | size << 16 | type << 8 | nr.
 _IOC_WRITE, _IOC_READ = 1, 2
@@ -149,6 +154,14 @@ class DecoderCounters:
     ignored: int = 0  # well-formed events the board does not use (other types or codes)
 
 
+@dataclass
+class BoardCounters(DecoderCounters):
+    """The decoder's counters and the source's own (names as the serial plate's)."""
+
+    disconnects: int = 0  # times the device went away
+    reconnects: int = 0  # times it was found and opened again
+
+
 def _plausible(sec: int, usec: int, type_: int, code: int, value: int) -> bool:
     """Could this record be an input event at all (whatever the time)?"""
     if sec < 0 or not 0 <= usec < 1_000_000 or type_ > EV_MAX:
@@ -170,7 +183,8 @@ class EvdevDecoder:
     """
 
     def __init__(self, orientation: str = "normal", *, initial_units: dict[int, int] | None = None,
-                 reread_units: Callable[[], dict[int, int] | None] | None = None):
+                 reread_units: Callable[[], dict[int, int] | None] | None = None,
+                 counters: DecoderCounters | None = None):
         if orientation not in CORNER_SENSORS:
             raise ValueError(f"orientation must be one of {', '.join(ORIENTATIONS)}, not {orientation!r}")
         self.orientation = orientation
@@ -180,7 +194,7 @@ class EvdevDecoder:
         self._reread_units = reread_units
         self.button_down = False
         self.buttons: list[ButtonEvent] = []
-        self.counters = DecoderCounters()
+        self.counters = counters if counters is not None else DecoderCounters()
         self.t0_us: int | None = None  # event time of the first SYN_REPORT: t_s = 0
         self.last_t_s: float | None = None  # t_s of the newest sample
         self._buffer = bytearray()
@@ -190,6 +204,23 @@ class EvdevDecoder:
         self._in_step = True
         self._searched = 0
         self._last_us: int | None = None  # time of the newest good record
+
+    def restart(self, initial_units: dict[int, int] | None = None,
+                reread_units: Callable[[], dict[int, int] | None] | None = None) -> None:
+        """Another device of the same board (it was lost and came back): its sensors start from `initial_units`
+        (0 where not given, as in the kernel), the byte stream starts afresh, the button is up. The time line
+        (t0_us, last_t_s) and the counters go on: the new device's events are on the same monotonic clock."""
+        self.units = {code: 0 for code in SENSOR_CODES}
+        self.units.update(initial_units or {})
+        self._reread_units = reread_units
+        self.button_down = False
+        self._buffer.clear()
+        self._pending_units.clear()
+        self._pending_keys.clear()
+        self._dropping = False
+        self._in_step = True
+        self._searched = 0
+        self._last_us = None
 
     def corners_kg(self) -> tuple[float, float, float, float]:
         tl, tr, bl, br = (self.units[code] * KG_PER_UNIT for code in self._corner_codes)
@@ -445,11 +476,27 @@ class WiiBoardSource:
 
     `path` None: the first board sysfs lists (wiiboard://). A reader thread decodes the stream into a queue that
     `read()` empties; `drain_buttons()` hands out the front button's presses and releases.
+
+    A device that goes away (read error ENODEV or EIO, end of file, the node vanishing: the board was switched off,
+    went out of range or its batteries ran flat) is not an error: the state becomes DISCONNECTED, an event
+    "disconnected" is written, and the reader thread looks for the board again in sysfs, RETRY_S after the drop
+    and then with the wait doubling up to RETRY_MAX_S: the board with the same Bluetooth address (`uniq`) when it
+    is known, else for wiiboard:// the first board, for evdev:///dev/input/eventN the same path. Found, it is
+    opened and probed again, the decoder restarts on its sensors, the state is STREAMING again and an event
+    "reconnected" says where. A permission error on reopening is kept in `error` (one line, with the udev fix)
+    while the search goes on. `drain_events()` returns the (t_s, kind, detail) events; `disconnects` and
+    `reconnects` count. A file or FIFO has no board behind it: its end is the end of the stream (ENDED).
+
+    `device_probe` is for tests only: a stand-in for `_probe_evdev(fd, path, url)`. With it, whatever is opened
+    that is not a regular file or a folder (a FIFO, a pty) counts as the board's device, so that the reconnection
+    runs on real file descriptors where no evdev device can be made (no /dev/uinput). None: the real check (a
+    character device, asked with ioctls).
     """
 
     def __init__(self, path: str | None = None, *, orientation: str = "normal", url: str | None = None,
                  sysfs_root: Path = SYSFS_ROOT, dev_root: Path = DEV_INPUT,
-                 repeat_after_s: float | None | str = "auto", clock: Callable[[], float] = time.monotonic):
+                 repeat_after_s: float | None | str = "auto", clock: Callable[[], float] = time.monotonic,
+                 device_probe: Callable[[int, str, str], _Probe] | None = None):
         if orientation not in CORNER_SENSORS:
             raise BoardError(f"orientation must be one of {', '.join(ORIENTATIONS)}, not '{orientation}'")
         self.path = path
@@ -463,19 +510,25 @@ class WiiBoardSource:
         self.kernel_fuzz_units: int | None = None
         self.error: str | None = None
         self.held_samples = 0  # samples handed out again because the board sent nothing new
+        self.uniq: str | None = None  # the board's Bluetooth address, where sysfs has it: how it is found again
+        self._first_board = path is None  # wiiboard://: any board will do when the address is unknown
+        self._url_path = path  # evdev://PATH: the path looked at again when the address is unknown
         self._sysfs_root = Path(sysfs_root)
         self._dev_root = Path(dev_root)
         self._repeat_after_s = repeat_after_s
         self._clock = clock
+        self._device_probe = device_probe
         self._fd: int | None = None
         self._lock = threading.Lock()
         self._queue: deque[LoadSample] = deque()
         self._buttons: list[ButtonEvent] = []
+        self._events: list[tuple[float, str, str]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ended = False
         self._failure: str | None = None
-        self.decoder = EvdevDecoder(orientation)
+        self._last_data_at = clock()
+        self.decoder = EvdevDecoder(orientation, counters=BoardCounters())
 
     # --- LoadSource --------------------------------------------------------------------------------------------
     def open(self) -> None:
@@ -485,22 +538,25 @@ class WiiBoardSource:
                 raise BoardError(f"{self.url}: {why_no_wii_board(self._sysfs_root)}")
             self.path = str(boards[0].dev_path)
             self.identity = describe(boards[0])
+            self.uniq = boards[0].uniq
         fd = self._open(self.path)
         try:
             mode = os.fstat(fd).st_mode
             probe = None
-            if stat.S_ISCHR(mode):
-                self.kind = "device"
-                probe = _probe_evdev(fd, self.path, self.url)
-                found = _sysfs_for_rdev(os.fstat(fd).st_rdev, self._sysfs_root, self._dev_root)
-                if self.identity.startswith("evdev stream"):
-                    self.identity = describe(found) if found and found.uniq else f"{probe.name} at {self.path}"
-                self.kernel_fuzz_units = probe.fuzz_units
-            elif stat.S_ISREG(mode):
+            if stat.S_ISREG(mode):
                 self.kind = "file"
                 self.paced = False  # read as fast as the disk goes, like replay://...?speed=max
             elif stat.S_ISDIR(mode):
                 raise BoardError(f"{self.url}: {self.path} is a folder, not an input device or event stream")
+            elif stat.S_ISCHR(mode) or self._device_probe is not None:
+                self.kind = "device"
+                probe = self._probe(fd, self.path)
+                found = _sysfs_for_rdev(os.fstat(fd).st_rdev, self._sysfs_root, self._dev_root)
+                if found is not None and found.uniq and self.uniq is None:
+                    self.uniq = found.uniq
+                if self.identity.startswith("evdev stream"):
+                    self.identity = describe(found) if found and found.uniq else f"{probe.name} at {self.path}"
+                self.kernel_fuzz_units = probe.fuzz_units
             else:
                 self.kind = "fifo"
         except BaseException:
@@ -509,12 +565,17 @@ class WiiBoardSource:
         self._stat = os.fstat(fd)
         self._fd = fd
         self.decoder = EvdevDecoder(self.orientation, initial_units=probe.units if probe else None,
-                                    reread_units=(lambda: _reread_units(fd)) if probe else None)
+                                    reread_units=(lambda: _reread_units(fd)) if probe else None,
+                                    counters=self.decoder.counters)
         if self._repeat_after_s == "auto":
             self._repeat_after_s = REPEAT_AFTER_S if self.kind == "device" else None
         self.state = SourceState.STREAMING
+        self._last_data_at = self._clock()
         self._thread = threading.Thread(target=self._run, name=f"wiiboard-reader {self.path}", daemon=True)
         self._thread.start()
+
+    def _probe(self, fd: int, path: str) -> _Probe:
+        return (self._device_probe or _probe_evdev)(fd, path, self.url)
 
     def _open(self, path: str) -> int:
         try:
@@ -547,42 +608,72 @@ class WiiBoardSource:
             events, self._buttons = self._buttons, []
         return events
 
+    def drain_events(self) -> list[tuple[float, str, str]]:
+        """(t_s, kind, detail) since the last call: "disconnected" and "reconnected"; t_s on the samples' clock."""
+        with self._lock:
+            events, self._events = self._events, []
+        return events
+
     @property
     def button_down(self) -> bool:
         return self.decoder.button_down
 
     @property
-    def counters(self) -> DecoderCounters:
+    def counters(self) -> BoardCounters:
         return self.decoder.counters
+
+    @property
+    def disconnects(self) -> int:
+        return self.decoder.counters.disconnects
+
+    @property
+    def reconnects(self) -> int:
+        return self.decoder.counters.reconnects
 
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
             self._thread = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if self.state in (SourceState.STREAMING, SourceState.CONNECTING):
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        if self.state in (SourceState.STREAMING, SourceState.CONNECTING, SourceState.DISCONNECTED) \
+                and self._failure is None:
             self.state = SourceState.ENDED
 
     # --- the reader thread -------------------------------------------------------------------------------------
     def _run(self) -> None:
-        fd = self._fd
+        try:
+            while not self._stop.is_set():
+                lost = self._stream(self._fd)
+                if lost is None:
+                    return  # closed, ended or failed
+                self._lose(lost)
+                if not self._search():
+                    return  # closed while looking
+        except Exception as error:  # noqa: BLE001 - handed to the caller of read(), never swallowed
+            self._fail(f"{self.url}: the reader stopped: {error}")
+
+    def _stream(self, fd: int) -> str | None:
+        """Read fd until close(), its end or a failure (None), or until the device is lost (what happened)."""
         poller = select.poll()
         poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
-        last_data = self._clock()
-        last_handed = last_data
+        last_handed = self._clock()
+        device = self.kind == "device"
         while not self._stop.is_set():
             if not poller.poll(POLL_MS):
                 if self.kind != "file" and self._vanished():
+                    if device:
+                        return f"{self.path} vanished"
                     self._fail(f"{self.url}: the board went away ({self.path} vanished): switched off, out of range "
                                "or flat batteries? Connect it again and restart")
-                    return
+                    return None
                 now = self._clock()
                 if (self._repeat_after_s is not None and self.decoder.last_t_s is not None
                         and now - last_handed >= self._repeat_after_s):
-                    self._hand_out([self.decoder.sample_at(self.decoder.last_t_s + (now - last_data))], held=True)
+                    self._hand_out([self.decoder.sample_at(self._t_now(now))], held=True)
                     last_handed = now
                 continue
             try:
@@ -590,22 +681,104 @@ class WiiBoardSource:
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError as error:
+                if device and error.errno in LOST_ERRNOS:
+                    return f"{self.path}: {error.strerror or os.strerror(error.errno)}"
                 if error.errno == errno.ENODEV:
                     self._fail(f"{self.url}: the board went away ({self.path}: no such device): switched off, out "
                                "of range or flat batteries? Connect it again and restart")
                 else:
                     self._fail(f"{self.url}: reading {self.path} failed: {error.strerror or error}")
-                return
+                return None
             if not data:
-                if self.kind == "device":
-                    self._fail(f"{self.url}: the board went away ({self.path} closed)")
-                else:
-                    with self._lock:
-                        self._ended = True  # the recorded stream is over (EOF, or the FIFO's writer left)
-                return
+                if device:
+                    return f"{self.path} closed"
+                with self._lock:
+                    self._ended = True  # the recorded stream is over (EOF, or the FIFO's writer left)
+                return None
             samples = self.decoder.feed(data)
-            last_data = last_handed = self._clock()
+            self._last_data_at = last_handed = self._clock()
             self._hand_out(samples)
+        return None
+
+    def _t_now(self, now: float) -> float:
+        """Now on the samples' time line: the newest sample's time plus the time since the last data."""
+        if self.decoder.last_t_s is None:
+            return 0.0
+        return self.decoder.last_t_s + (now - self._last_data_at)
+
+    def _lose(self, what: str) -> None:
+        """The device went away: close it and say so; the search follows."""
+        with self._lock:
+            fd, self._fd = self._fd, None
+            self.decoder.counters.disconnects += 1
+            self.state = SourceState.DISCONNECTED
+            self._events.append((self._t_now(self._clock()), "disconnected",
+                                 f"{what}: the board went away (switched off, out of range or flat batteries?); "
+                                 "looking for it"))
+        if fd is not None:
+            os.close(fd)
+
+    def _search(self) -> bool:
+        """Look for the board until it is open again (True) or close() is called (False)."""
+        wait_s = RETRY_S
+        while not self._stop.wait(wait_s):
+            wait_s = min(wait_s * 2, RETRY_MAX_S)
+            found = self._find_again()
+            if found is None:
+                continue
+            path, device = found
+            try:
+                fd = self._open(path)
+            except BoardError as error:
+                if "permission denied" in str(error):
+                    self.error = str(error)  # the user may fix the rule: keep looking
+                continue  # not there yet (udev still making the node), or gone again
+            try:
+                probe = self._probe(fd, path)
+                opened = os.fstat(fd)
+            except (BoardError, OSError) as error:
+                os.close(fd)
+                if isinstance(error, BoardError):
+                    self.error = str(error)  # something else at that path now: say what, keep looking
+                continue
+            return self._reopened(fd, opened, path, device, probe)
+        return False
+
+    def _find_again(self) -> tuple[str, InputDevice | None] | None:
+        """Where the board is now: (path, its sysfs entry where listed), or None while it is away."""
+        boards = find_wii_boards(self._sysfs_root, self._dev_root)
+        if self.uniq:
+            for board in boards:
+                if board.uniq and board.uniq.lower() == self.uniq.lower():
+                    return str(board.dev_path), board
+            return None
+        if self._first_board:
+            return (str(boards[0].dev_path), boards[0]) if boards else None
+        for board in boards:
+            if str(board.dev_path) == self._url_path:
+                return self._url_path, board
+        return (self._url_path, None) if os.path.exists(self._url_path) else None
+
+    def _reopened(self, fd: int, opened: os.stat_result, path: str, device: InputDevice | None,
+                  probe: _Probe) -> bool:
+        now = self._clock()
+        with self._lock:
+            if self._stop.is_set():
+                os.close(fd)
+                return False
+            self.path = path
+            self._stat = opened
+            self._fd = fd
+            if device is not None and device.uniq:
+                self.uniq = self.uniq or device.uniq
+                self.identity = describe(device)
+            self.kernel_fuzz_units = probe.fuzz_units
+            self.decoder.restart(probe.units, lambda: _reread_units(fd))
+            self.decoder.counters.reconnects += 1
+            self.error = None
+            self.state = SourceState.STREAMING
+            self._events.append((self._t_now(now), "reconnected", f"board back as {path}"))
+        return True
 
     def _hand_out(self, samples: list[LoadSample], *, held: bool = False) -> None:
         with self._lock:

@@ -7,6 +7,7 @@ each batch and no batch at all when nothing changed.
 """
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import random
@@ -21,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hardware.wiiboard as wiiboard
+from games.round import GameRound, RoundOptions
 from hardware.samples import WII_BALANCE_BOARD
 from hardware.sources import SourceState, make_source
 from hardware.wiiboard import (
@@ -553,6 +555,222 @@ def test_wiiboard_url_without_a_board_says_why(tmp_path):
         WiiBoardSource(None, sysfs_root=sysfs, dev_root=dev).open()
 
 
+# --- the board drops and comes back -------------------------------------------------------------------------------
+# No evdev device can be made here (no /dev/uinput), so these tests give the source what it would find on a real
+# machine, made of files: a fake sysfs tree (fake_sysfs above) whose /dev/input/eventN is a FIFO, and
+# `device_probe`, WiiBoardSource's test-only stand-in for the evdev ioctls (a FIFO cannot answer EVIOCGNAME), with
+# which the FIFO counts as the board's device. Everything else is the real code on real file descriptors: the
+# reader thread, poll(), read(), the search through sysfs, the reopening and the decoder. The kernel's side of a
+# drop is played by hand: the input device's sysfs entry and node go away and the reader's read() ends (EOF when
+# the FIFO's writer closes; ENODEV through the injectable `_read_chunk`); the board's return is a new entry and a
+# new FIFO (under another event number, as the kernel may give it).
+BOARD_ADDRESS = "00:1f:32:aa:bb:cc"
+
+
+def add_board(sysfs: Path, dev: Path, event: str, uniq: str | None = BOARD_ADDRESS) -> Path:
+    """The kernel making a board's input device: its sysfs entry, then its node (here a FIFO)."""
+    folder = sysfs / "class" / "input" / event / "device"
+    folder.mkdir(parents=True)
+    (folder / "name").write_text(WII_BOARD_NAME + "\n")
+    if uniq:
+        (folder / "uniq").write_text(uniq + "\n")
+    os.mkfifo(dev / event)
+    return dev / event
+
+
+def remove_board(sysfs: Path, dev: Path, event: str) -> None:
+    """The kernel removing the input device: the node and the sysfs entry go."""
+    import shutil
+
+    (dev / event).unlink()
+    shutil.rmtree(sysfs / "class" / "input" / event)
+
+
+class FakeProbe:
+    """Stands in for `_probe_evdev` (the fake part): what the board's ioctls would answer, one answer per opening."""
+
+    def __init__(self, *units):
+        self.units = list(units)
+        self.paths = []
+
+    def __call__(self, fd, path, url):
+        self.paths.append(path)
+        units = self.units.pop(0) if self.units else {}
+        return wiiboard._Probe(WII_BOARD_NAME, dict(zip(CORNER_CODES, units)), 0)
+
+
+class CountingRound(GameRound):
+    """The smallest round: it keeps the frames it played."""
+
+    name = "counting"
+
+    def __init__(self, board):
+        super().__init__(board, RoundOptions())
+        self.played = []
+
+    def on_frame(self, frame, dt_s):
+        self.played.append(frame)
+
+    def scores(self):
+        return {}
+
+
+def play_until(game_round, condition, timeout_s=5.0):
+    """Game steps, about 100 a second, until condition() holds."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        game_round.update()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def quick_retry(monkeypatch):
+    monkeypatch.setattr(wiiboard, "RETRY_S", 0.02)
+    monkeypatch.setattr(wiiboard, "RETRY_MAX_S", 0.1)
+
+
+def test_the_board_drops_and_comes_back_and_the_round_goes_on(tmp_path, quick_retry):
+    sysfs, dev = fake_sysfs(tmp_path, {})
+    first = add_board(sysfs, dev, "event9")
+    probe = FakeProbe((2000, 2000, 2000, 2000), (2500, 2500, 2500, 2500))
+    source = WiiBoardSource(None, sysfs_root=sysfs, dev_root=dev, repeat_after_s=None, device_probe=probe)
+    source.open()
+    writer = os.open(first, os.O_WRONLY)
+    got = []
+    board = BalanceInput(source, sample_sink=got.extend)
+    game_round = CountingRound(board)
+    try:
+        assert source.kind == "device" and source.uniq == BOARD_ADDRESS and BOARD_ADDRESS in source.identity
+        for i in range(5):
+            os.write(writer, encode_events(batch(T_BASE_S + i * 0.01, tl=2000 + i)))
+        assert play_until(game_round, lambda: len(got) == 5 and game_round.played
+                          and game_round.played[-1].standing)
+        assert not game_round.round.paused and source.state is SourceState.STREAMING
+
+        remove_board(sysfs, dev, "event9")  # the board is switched off: hid-wiimote removes its input device ...
+        os.close(writer)  # ... and the reader's read() comes back empty
+        assert play_until(game_round, lambda: board.frame.state is SourceState.DISCONNECTED)
+        assert source.state is SourceState.DISCONNECTED and source.read() == []  # no BoardError
+        assert board.error is None and game_round.round.paused
+        events = source.drain_events()
+        assert [kind for _, kind, _ in events] == ["disconnected"] and str(first) in events[0][2]
+        assert events[0][0] >= got[-1].t_s
+        assert source.disconnects == 1 and source.reconnects == 0
+        paused_at = game_round.round.t_s
+        for _ in range(30):  # the round's clock stands while the board is away
+            game_round.update()
+            time.sleep(0.005)
+        assert game_round.round.t_s == paused_at and board.frame.state is SourceState.DISCONNECTED
+
+        second = add_board(sysfs, dev, "event10")  # switched on again: a new input device, another number
+        assert wait_for(lambda: source.state is SourceState.STREAMING)
+        events = source.drain_events()
+        assert [kind for _, kind, _ in events] == ["reconnected"] and str(second) in events[0][2]
+        assert source.path == str(second) and probe.paths == [str(first), str(second)]
+        assert source.disconnects == 1 and source.reconnects == 1 and source.error is None
+        assert dataclasses.asdict(source.counters)["reconnects"] == 1  # what `record` copies into summary.json
+        writer = os.open(second, os.O_WRONLY)
+        for i in range(5):  # only the front-left corner changes: the others are the new device's starting values
+            os.write(writer, encode_events(batch(T_BASE_S + 3.0 + i * 0.01, tl=3000 + i)))
+        assert play_until(game_round, lambda: len(got) == 10 and not game_round.round.paused)
+        assert [s.corners_kg for s in got[5:]] == [pytest.approx((30 + i / 100, 25, 25, 25)) for i in range(5)]
+        assert [s.t_s for s in got] == pytest.approx([i * 0.01 for i in range(5)] + [3 + i * 0.01 for i in range(5)])
+        assert game_round.played[-1].standing and game_round.played[-1].total_kg == pytest.approx(105.04)
+        assert [(e.kind, e.detail) for e in game_round.round.events] == [("pause", "disconnected"), ("resume", "")]
+        assert game_round.round.t_s > paused_at
+        os.close(writer)
+    finally:
+        source.close()
+    assert source.state is SourceState.ENDED
+
+
+def test_enodev_then_permission_denied_then_the_same_path_again(tmp_path, quick_retry, monkeypatch):
+    """evdev:///dev/input/eventN of a board whose address sysfs does not give: the same path is looked at again."""
+    sysfs, dev = fake_sysfs(tmp_path, {})
+    path = dev / "event7"
+    os.mkfifo(path)
+    gone, denied = threading.Event(), threading.Event()
+
+    def read_chunk(fd):  # the injectable read: ENODEV, as evdev answers once the kernel removed the device
+        if gone.is_set():
+            raise OSError(errno.ENODEV, "No such device")
+        return os.read(fd, wiiboard.READ_BYTES)
+
+    def open_device(path_text):  # the udev rule is missing for the new device
+        if denied.is_set():
+            raise PermissionError(errno.EACCES, "Permission denied", path_text)
+        return os.open(path_text, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+
+    monkeypatch.setattr(wiiboard, "_read_chunk", read_chunk)
+    monkeypatch.setattr(wiiboard, "_open_device", open_device)
+    source = WiiBoardSource(str(path), sysfs_root=sysfs, dev_root=dev, repeat_after_s=None,
+                            device_probe=FakeProbe((1000, 1000, 1000, 1000), (1000, 1000, 1000, 1000)))
+    source.open()
+    writer = os.open(path, os.O_WRONLY)
+    got = []
+    try:
+        assert source.kind == "device" and source.uniq is None
+        os.write(writer, encode_events(batch(T_BASE_S, tl=1200)))
+        assert wait_for(lambda: got.extend(source.read()) or len(got) == 1)
+        denied.set()
+        gone.set()
+        os.write(writer, b"x")  # wakes the reader, whose read() now fails with ENODEV
+        assert wait_for(lambda: source.state is SourceState.DISCONNECTED)
+        assert wait_for(lambda: source.error is not None)  # the path is there, but may not be opened
+        assert f"permission denied on {path}" in source.error and UDEV_RULE in source.error
+        assert "\n" not in source.error
+        assert source.read() == [] and source.state is SourceState.DISCONNECTED  # still looking, no BoardError
+        (_, kind, detail), = source.drain_events()
+        assert kind == "disconnected" and "No such device" in detail
+        time.sleep(0.3)
+        assert source.state is SourceState.DISCONNECTED and source.reconnects == 0
+
+        os.close(writer)
+        path.unlink()
+        os.mkfifo(path)  # the board's new device under the same name
+        gone.clear()
+        denied.clear()  # the user installed the rule
+        assert wait_for(lambda: source.state is SourceState.STREAMING)
+        assert source.error is None and source.reconnects == 1
+        assert [kind for _, kind, _ in source.drain_events()] == ["reconnected"]
+        writer = os.open(path, os.O_WRONLY)
+        os.write(writer, encode_events(batch(T_BASE_S + 2.0, br=1500)))
+        assert wait_for(lambda: got.extend(source.read()) or len(got) == 2)
+        assert got[1].corners_kg == pytest.approx((10, 10, 10, 15)) and got[1].t_s == pytest.approx(2.0)
+        os.close(writer)
+    finally:
+        source.close()
+
+
+def test_close_while_looking_for_the_board_stops_at_once(tmp_path):
+    sysfs, dev = fake_sysfs(tmp_path, {})
+    first = add_board(sysfs, dev, "event3")
+    source = WiiBoardSource(None, sysfs_root=sysfs, dev_root=dev, device_probe=FakeProbe())
+    source.open()
+    thread = source._thread
+    os.close(os.open(first, os.O_WRONLY))  # a writer came and went: EOF, the board is lost
+    remove_board(sysfs, dev, "event3")
+    assert wait_for(lambda: source.state is SourceState.DISCONNECTED)
+    time.sleep(wiiboard.RETRY_S + 0.1)  # into the back-off
+    start = time.monotonic()
+    source.close()
+    assert time.monotonic() - start < 0.3 and not thread.is_alive()
+    assert source.state is SourceState.ENDED and source.disconnects == 1
+
+
+def test_a_fifo_still_ends_when_its_writer_leaves(fifo_board):
+    """No board behind a plain FIFO: its end is the end of the stream, not a disconnect."""
+    path, make = fifo_board
+    source, writer = make()
+    os.write(writer, encode_events(batch(1.0, tl=100)))
+    os.close(writer)
+    assert len(read_until_done(source, 3.0)) == 1
+    assert source.drain_events() == [] and source.disconnects == 0
+
+
 # --- a real virtual board, where the kernel lets us make one ------------------------------------------------------
 UINPUT = Path("/dev/uinput")
 UI_DEV_CREATE, UI_DEV_DESTROY = 0x5501, 0x5502
@@ -613,10 +831,9 @@ def test_a_virtual_balance_board_through_uinput():
             assert wait_for(lambda: got.extend(source.read()) or len(got) >= 4, 3.0)
             assert [s.corners_kg for s in got[:3]] == [pytest.approx(np.array(v) / 100) for v in values]
             assert [b.pressed for b in source.drain_buttons()] == [True]
-            fcntl.ioctl(ui, UI_DEV_DESTROY)
-            with pytest.raises(BoardError, match="went away"):
-                assert wait_for(lambda: source.read() is None, 3.0)
-            assert source.state is SourceState.DISCONNECTED
+            fcntl.ioctl(ui, UI_DEV_DESTROY)  # the board goes: DISCONNECTED, looking for it, no BoardError
+            assert wait_for(lambda: source.read() == [] and source.state is SourceState.DISCONNECTED, 3.0)
+            assert [kind for _, kind, _ in source.drain_events()] == ["disconnected"] and source.disconnects == 1
         finally:
             source.close()
     finally:

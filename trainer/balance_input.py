@@ -17,8 +17,12 @@ Two ways to tie samples to game steps (`sync`):
 "auto" (the default) picks "sample-time" for a source that says it is unpaced (`paced` is False) and "live"
 otherwise.
 
-A source that raises BoardError (a board unplugged) does not take the game down: the input reports
-DISCONNECTED, keeps the message in `error`, stops reading that source, and keeps everything recorded so far.
+A source that reports DISCONNECTED while it looks for its board (the serial plate, the Wii Balance Board) is not
+an error: the input keeps polling it, its frames say DISCONNECTED (no COP, no load) and a round pauses on them
+(games/round.py); when the board is back the source says STREAMING, the first new sample ends the wait (STALE in
+between) and the round goes on. A source that raises BoardError (it gave up, or cannot reconnect) does not take
+the game down either: the input reports DISCONNECTED, keeps the message in `error`, stops reading that source for
+good, and keeps everything recorded so far.
 """
 from __future__ import annotations
 
