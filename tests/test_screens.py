@@ -340,6 +340,19 @@ def test_a_lost_board_says_so(services, surface):
     assert pause_message(SourceState.DISCONNECTED)[0] == "Board lost — waiting for it to come back"
 
 
+def test_a_lost_board_that_knows_why_says_why(services, surface):
+    screen = start_round(services)
+    services.board.source.sending = False
+    services.board.source.state = SourceState.DISCONNECTED  # a driver that is looking for its board again
+    services.board.source.error = "wiiboard://: permission denied on /dev/input/event7: add the udev rule"
+    run(services, 0.1)
+    assert screen.paused
+    services.extra["drawn_texts"] = []
+    screen.draw(surface)
+    texts = services.extra.pop("drawn_texts")
+    assert "wiiboard://: permission denied on /dev/input/event7: add the udev rule" in texts
+
+
 def save_round(rounds_dir, name, scores, *, setup=None, user="Ann", valid=True):
     folder = rounds_dir / "single-leg" / name
     writer = RecordingWriter(folder, board_url="sim://", board_identity="sim", geometry=WII_BALANCE_BOARD)

@@ -219,6 +219,12 @@ def draw_pause_overlay(surface, services: Services, state: SourceState) -> None:
     pygame.draw.rect(surface, style.PANEL, band)
     pygame.draw.rect(surface, style.WARN, band, width=6)
     headline, detail = pause_message(state)
+    why = getattr(services.board.source, "error", None)
+    if state is SourceState.DISCONNECTED and why:  # what the board's driver knows (e.g. a permission to fix)
+        detail = why
+    log = services.extra.get("drawn_texts")
+    if log is not None:  # as Screen.text does: what the overlay says, for tests
+        log += [headline, detail]
     font = services.font(1.8)
     headline = clip(headline, font, width - 2 * MARGIN_PX)
     image = font.render(headline, True, style.YELLOW)
