@@ -19,7 +19,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from test_program import make_checks  # noqa: E402  (the scripted eight weeks)
 
 from trainer.cli import main  # noqa: E402
-from trainer.report import gather, render_pages  # noqa: E402
+from trainer.report import FirstPageAsPng, gather, render_pages  # noqa: E402
 from trainer.store import open_store, records, sessions  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
@@ -50,16 +50,6 @@ def seed(db: str) -> None:
             sessions.append_samples(session, row, ["0.000000,,,,,,10,10,10,10,40,0,0,0"])
             sessions.finish_session(row, scores=scores, valid=valid, score_version=f"{game}/1",
                                     summary={"duration_s": 30.0}, events_lines=[])
-
-
-class FirstPageAsPng:
-    def __init__(self, path: Path):
-        self.path, self.pages = path, 0
-
-    def savefig(self, figure) -> None:
-        self.pages += 1
-        if self.pages == 1:
-            figure.savefig(self.path, dpi=100, metadata={"Software": None})
 
 
 def make() -> None:

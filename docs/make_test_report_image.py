@@ -44,21 +44,12 @@ def four_conditions(folder: Path) -> Path:
     return folder
 
 
-class FirstPageAsPng:
-    def __init__(self, path: Path):
-        self.path, self.pages = path, 0
-
-    def savefig(self, figure) -> None:
-        self.pages += 1
-        if self.pages == 1:
-            figure.savefig(self.path, dpi=100, metadata={"Software": None})
-
-
 def make() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["BALANCE_TRAINER_DATA_DIR"] = str(Path(folder) / "data")  # never the real data folder
         from trainer.cli import main
         from trainer.store import open_store
+        from trainer.report import FirstPageAsPng
         from trainer.test_report import gather_test, render_test_pages
 
         db = f"sqlite:///{Path(folder) / 'tracker.db'}"

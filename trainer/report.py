@@ -214,6 +214,19 @@ class _Pages:
             self.line(fmt(row), size, family="monospace")
 
 
+class FirstPageAsPng:
+    """A page sink (like PdfPages: `savefig(figure)`) that keeps only the first page, as a PNG: the README's
+    pictures of the reports (docs/make_report_images.py, docs/make_test_report_image.py)."""
+
+    def __init__(self, path: Path):
+        self.path, self.pages = path, 0
+
+    def savefig(self, figure) -> None:
+        self.pages += 1
+        if self.pages == 1:
+            figure.savefig(self.path, dpi=100, metadata={"Software": None})
+
+
 def write_pdf(path: Path, title: str, render, data) -> int:
     """Write render(pdf, data)'s pages as a PDF, atomically, text kept as text (pypdf reads it back); returns the
     number of pages. The program report and the test report (trainer.test_report) both write through this."""

@@ -261,20 +261,11 @@ class TestResultsScreen(Screen):
                   (box.left, box.top - 4), anchor="bottomleft")
 
     def draw_thumbnail(self, surface, box: pygame.Rect, condition: str, trace, result: dict) -> None:
-        from games.screens.play import trace_layout
-        from trainer.measures.sway import prediction_ellipse_outline
+        from games.screens.play import draw_sway_path
 
         pygame.draw.rect(surface, style.PANEL, box, border_radius=8)
         self.text(surface, condition, 0.8, style.TEXT, (box.left, box.top - 4), anchor="bottomleft")
-        x, y = trace
-        cx, cy, scale = trace_layout(trace, box)
-
-        def to_px(xs, ys):
-            return [(box.centerx + (a - cx) * scale, box.centery - (b - cy) * scale) for a, b in zip(xs, ys)]
-
-        step = max(1, len(x) // 800)
-        pygame.draw.lines(surface, style.SKY_BLUE, False, to_px(x[::step], y[::step]), 1)
-        pygame.draw.lines(surface, style.YELLOW, True, to_px(*prediction_ellipse_outline(x, y)), 2)
+        draw_sway_path(surface, box, trace, max_points=800, line_px=1)
         held = result.get("held_s")
         words = f"held {held:.1f} s" if isinstance(held, (int, float)) else ""
         if not result.get("completed", True):

@@ -282,20 +282,9 @@ class ResultsScreen(Screen):
             self.finished = True
 
     def draw_trace(self, surface, box: pygame.Rect) -> None:
-        """The statokinesigram: the COP path (mm, seen from above) with its 95 % prediction ellipse and its area."""
-        from trainer.measures.sway import prediction_ellipse_outline
-
-        x, y = self.trace
+        """The statokinesigram: the COP path (mm, seen from above) with its 95 % prediction ellipse."""
         pygame.draw.rect(surface, style.PANEL, box, border_radius=10)
-        cx, cy, scale = trace_layout(self.trace, box)
-
-        def to_px(xs, ys):
-            return [(box.centerx + (a - cx) * scale, box.centery - 10 - (b - cy) * scale) for a, b in zip(xs, ys)]
-
-        step = max(1, len(x) // 1500)  # enough points for the eye, few enough to draw at once
-        pygame.draw.lines(surface, style.SKY_BLUE, False, to_px(x[::step], y[::step]), 2)
-        ex, ey = prediction_ellipse_outline(x, y)
-        pygame.draw.lines(surface, style.YELLOW, True, to_px(ex, ey), 3)
+        scale = draw_sway_path(surface, box, self.trace, max_points=1500, line_px=2, lift_px=10)
         bar_px = 10 * scale  # a 10 mm scale bar
         left = box.left + 16
         pygame.draw.line(surface, style.TEXT, (left, box.bottom - 18), (left + bar_px, box.bottom - 18), 3)
@@ -389,6 +378,23 @@ def trace_layout(trace, box: pygame.Rect) -> tuple[float, float, float]:
     lo_y, hi_y = min(y.min(), ey.min()), max(y.max(), ey.max())
     span = max(hi_x - lo_x, hi_y - lo_y, 5.0)  # at least 5 mm across: a very still round stays small
     return (lo_x + hi_x) / 2, (lo_y + hi_y) / 2, (min(box.width, box.height) - 40) / span
+
+
+def draw_sway_path(surface, box: pygame.Rect, trace, *, max_points: int, line_px: int, lift_px: int = 0) -> float:
+    """The COP path (sky blue) and its 95 % prediction ellipse (yellow) filling box, on one scale both ways (the
+    results screen's statokinesigram, the clinic's thumbnails); returns the pixels per mm."""
+    from trainer.measures.sway import prediction_ellipse_outline
+
+    x, y = trace
+    cx, cy, scale = trace_layout(trace, box)
+
+    def to_px(xs, ys):
+        return [(box.centerx + (a - cx) * scale, box.centery - lift_px - (b - cy) * scale) for a, b in zip(xs, ys)]
+
+    step = max(1, len(x) // max_points)  # enough points for the eye, few enough to draw at once
+    pygame.draw.lines(surface, style.SKY_BLUE, False, to_px(x[::step], y[::step]), line_px)
+    pygame.draw.lines(surface, style.YELLOW, True, to_px(*prediction_ellipse_outline(x, y)), line_px + 1)
+    return scale
 
 
 def draw_triangle(surface, colour, centre, half_px: int, *, up: bool) -> None:
