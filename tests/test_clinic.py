@@ -154,7 +154,10 @@ def test_symmetry_gives_the_known_load_split(tmp_path):
 
 
 def run(capsys, *argv):
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as stop:  # argparse refusing an argument: exit 2, one line on stderr
+        code = stop.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -180,6 +183,7 @@ def test_the_test_command_keeps_the_test_as_the_patients_session(capsys, tmp_pat
 @pytest.mark.parametrize("argv, message", [
     (["test", "mctsib", "--board", "sim://", "--headless", "--condition", "eyes-shut"], "set-up must be one of"),
     (["test", "mctsib", "--board", "sim://", "--headless", "--trial-s", "45"], "30 s, or 60 s"),
+    (["test", "mctsib", "--board", "sim://", "--headless", "--weight-kg", "-5"], "more than 0 kg"),
     (["test", "mctsib", "--board", "sim://"], "add --headless"),
     (["test", "los", "--board", "sim://", "--headless"], "need the person's height"),
     (["test", "mctsib", "--board", "sim://", "--headless", "--user", "nobody"], "no user called 'nobody'"),

@@ -8,6 +8,7 @@ import os
 import sys
 
 from trainer import __version__, clinic_cli, leaderboard_cli, sessions_cli, tracker_cli
+from trainer.arguments import positive_kg
 from trainer.errors import BalanceTrainerError
 
 EXIT_USAGE = 2
@@ -28,16 +29,6 @@ def _non_negative_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"seconds must be zero or more, not {text}")
-    return value
-
-
-def _positive_kg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a mass in kg") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"the mass must be more than 0 kg, not {text}")
     return value
 
 
@@ -68,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     calibrate = commands.add_parser("calibrate", help="tare, per-corner gains and an accuracy check, step by step")
     calibrate.add_argument("--board", required=True, help="board URL")
-    calibrate.add_argument("--mass-kg", type=_positive_kg, default=10.0,
+    calibrate.add_argument("--mass-kg", type=positive_kg, default=10.0,
                            help="the known mass you will put on the marks (default 10 kg)")
     calibrate.add_argument("--check-only", action="store_true", help="only the accuracy check, keep the gains")
 
@@ -81,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     game.add_argument("--leg", choices=("left", "right"), default="right")
     game.add_argument("--level", type=int, default=1)
     game.add_argument("--eyes", choices=("open", "closed"), default="open")
-    game.add_argument("--weight-kg", type=_positive_kg, help="body weight (default: weighed on the board)")
+    game.add_argument("--weight-kg", type=positive_kg, help="body weight (default: weighed on the board)")
     game.add_argument("--foam", action="store_true", help="standing on a foam pad")
     game.add_argument("--user", help="who is playing (a tracker user: the round is kept as their session)")
     game.add_argument("--db", help="tracker database URL (default: BALANCE_TRAINER_DB, else the data folder's)")

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from trainer.arguments import positive_kg
 from trainer.errors import BalanceTrainerError
 
 ALL_TESTS = ("mctsib", "single-leg-stance", "los", "symmetry", "alternate-step", "step-test", "lateral-step-down")
@@ -60,7 +61,7 @@ def add_parsers(commands) -> None:
     test.add_argument("--quality-right", type=_quality, help="lateral-step-down: the same for the right side")
     test.add_argument("--plot", metavar="FILE.png", help="los: draw the LOS polygon over the theoretical limits "
                                                           "to this picture (needs matplotlib)")
-    test.add_argument("--weight-kg", type=float, help="body weight (default: weighed on the board)")
+    test.add_argument("--weight-kg", type=positive_kg, help="body weight (default: weighed on the board)")
     test.add_argument("--age", type=int, help="age in years for the normative percentiles (default: the "
                                               "patient's year of birth)")
     test.add_argument("--out", help="write the test's recording folder here (default with --user: the data "
